@@ -1,0 +1,1 @@
+//! Reading rows (placeholder module: being implemented).

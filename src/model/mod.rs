@@ -1,0 +1,1 @@
+//! Learners (placeholder module: being implemented).

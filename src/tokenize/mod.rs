@@ -1,0 +1,1 @@
+//! Token chain (being implemented).

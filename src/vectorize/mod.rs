@@ -1,0 +1,3 @@
+//! Vocabulary, TF-IDF, sparse rows.
+
+pub mod sparse;

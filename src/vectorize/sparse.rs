@@ -1,0 +1,270 @@
+//! Sparse rows in CSR form.
+//!
+//! A dense TF-IDF matrix of a realistic corpus does not fit in memory (100k rows x 1M features
+//! is 800 GB as f64), so every learner and scorer in the crate works on these rows. The newtype
+//! wraps `sprs::CsMat` (the version linfa pins) and implements `linfa::dataset::Records`, so a
+//! `linfa::Dataset` can carry it and linfa's metrics work on what our learners predict.
+
+use serde::{Deserialize, Serialize};
+use sprs::CsMat;
+
+/// One row of a [`SparseRows`]: parallel slices of column indices (strictly increasing) and values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SparseRow<'a> {
+    pub indices: &'a [usize],
+    pub values: &'a [f64],
+}
+
+impl<'a> SparseRow<'a> {
+    /// Dot product with a dense vector indexed by column.
+    pub fn dot(&self, dense: &[f64]) -> f64 {
+        self.indices
+            .iter()
+            .zip(self.values)
+            .map(|(&j, &v)| v * dense[j])
+            .sum()
+    }
+
+    pub fn nnz(&self) -> usize {
+        self.indices.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (usize, f64)> + 'a {
+        self.indices.iter().copied().zip(self.values.iter().copied())
+    }
+}
+
+/// A matrix of sparse rows (CSR). Column indices within a row are strictly increasing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SparseRows {
+    inner: CsMat<f64>,
+}
+
+/// The raw parts of a CSR matrix did not form a valid one.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid sparse matrix: {0}")]
+pub struct SparseError(pub String);
+
+impl SparseRows {
+    /// Builds from raw CSR parts; validates shape, ordering and bounds.
+    ///
+    /// # Errors
+    /// When `indptr` is not monotone or does not match `indices`, or an index is out of bounds
+    /// or not strictly increasing within a row.
+    pub fn from_parts(
+        ncols: usize,
+        indptr: Vec<usize>,
+        indices: Vec<usize>,
+        data: Vec<f64>,
+    ) -> Result<Self, SparseError> {
+        let nrows = indptr.len().saturating_sub(1);
+        if indptr.is_empty() {
+            return Err(SparseError("indptr must have at least one entry".into()));
+        }
+        CsMat::try_new((nrows, ncols), indptr, indices, data)
+            .map(|inner| Self { inner })
+            .map_err(|(_, _, _, e)| SparseError(e.to_string()))
+    }
+
+    /// Builds from rows given as `(indices, values)` pairs (each row's indices strictly increasing).
+    ///
+    /// # Errors
+    /// As [`SparseRows::from_parts`].
+    pub fn from_rows<I>(ncols: usize, rows: I) -> Result<Self, SparseError>
+    where
+        I: IntoIterator<Item = (Vec<usize>, Vec<f64>)>,
+    {
+        let mut indptr = vec![0];
+        let mut indices = Vec::new();
+        let mut data = Vec::new();
+        for (idx, val) in rows {
+            if idx.len() != val.len() {
+                return Err(SparseError("row indices and values differ in length".into()));
+            }
+            indices.extend(idx);
+            data.extend(val);
+            indptr.push(indices.len());
+        }
+        Self::from_parts(ncols, indptr, indices, data)
+    }
+
+    /// An empty matrix (no rows) with `ncols` columns.
+    pub fn empty(ncols: usize) -> Self {
+        Self::from_parts(ncols, vec![0], vec![], vec![]).expect("empty CSR is valid")
+    }
+
+    pub fn nrows(&self) -> usize {
+        self.inner.rows()
+    }
+
+    pub fn ncols(&self) -> usize {
+        self.inner.cols()
+    }
+
+    pub fn nnz(&self) -> usize {
+        self.inner.nnz()
+    }
+
+    /// Row `i`. Panics if `i >= nrows()` (an index bug, not an input error).
+    pub fn row(&self, i: usize) -> SparseRow<'_> {
+        let ptr = self.inner.indptr();
+        let range = ptr.outer_inds_sz(i);
+        SparseRow {
+            indices: &self.inner.indices()[range.clone()],
+            values: &self.inner.data()[range],
+        }
+    }
+
+    pub fn rows(&self) -> impl ExactSizeIterator<Item = SparseRow<'_>> + '_ {
+        (0..self.nrows()).map(move |i| self.row(i))
+    }
+
+    /// A new matrix holding the given rows, in the given order (for k-fold over row indices).
+    pub fn select_rows(&self, rows: &[usize]) -> Self {
+        let mut indptr = Vec::with_capacity(rows.len() + 1);
+        indptr.push(0);
+        let nnz: usize = rows.iter().map(|&i| self.row(i).nnz()).sum();
+        let mut indices = Vec::with_capacity(nnz);
+        let mut data = Vec::with_capacity(nnz);
+        for &i in rows {
+            let r = self.row(i);
+            indices.extend_from_slice(r.indices);
+            data.extend_from_slice(r.values);
+            indptr.push(indices.len());
+        }
+        Self::from_parts(self.ncols(), indptr, indices, data).expect("rows of a valid CSR")
+    }
+
+    /// Stacks matrices with the same column count vertically.
+    ///
+    /// # Errors
+    /// When the column counts differ.
+    pub fn vstack(parts: &[SparseRows]) -> Result<Self, SparseError> {
+        let ncols = parts.first().map_or(0, SparseRows::ncols);
+        if parts.iter().any(|p| p.ncols() != ncols) {
+            return Err(SparseError("vstack of matrices with different column counts".into()));
+        }
+        Self::from_rows(
+            ncols,
+            parts
+                .iter()
+                .flat_map(|p| p.rows().map(|r| (r.indices.to_vec(), r.values.to_vec()))),
+        )
+    }
+
+    /// The wrapped `sprs` matrix, for code that wants sprs's own algebra.
+    pub fn as_csmat(&self) -> &CsMat<f64> {
+        &self.inner
+    }
+
+    pub fn into_csmat(self) -> CsMat<f64> {
+        self.inner
+    }
+
+    /// Densifies; the only way to a dense matrix, guarded by a byte budget so that a large
+    /// matrix cannot be densified by accident (tests and linfa oracles use it on small data).
+    ///
+    /// # Errors
+    /// When `nrows * ncols * 8` exceeds `max_bytes`.
+    pub fn to_dense(&self, max_bytes: usize) -> Result<ndarray::Array2<f64>, SparseError> {
+        let bytes = self
+            .nrows()
+            .saturating_mul(self.ncols())
+            .saturating_mul(std::mem::size_of::<f64>());
+        if bytes > max_bytes {
+            return Err(SparseError(format!(
+                "densifying {}x{} needs {bytes} bytes, over the budget of {max_bytes}",
+                self.nrows(),
+                self.ncols()
+            )));
+        }
+        let mut out = ndarray::Array2::zeros((self.nrows(), self.ncols()));
+        for (i, r) in self.rows().enumerate() {
+            for (j, v) in r.iter() {
+                out[[i, j]] = v;
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl From<CsMat<f64>> for SparseRows {
+    fn from(m: CsMat<f64>) -> Self {
+        let m = if m.is_csr() { m } else { m.to_csr() };
+        Self { inner: m }
+    }
+}
+
+impl linfa::dataset::Records for SparseRows {
+    type Elem = f64;
+
+    fn nsamples(&self) -> usize {
+        self.nrows()
+    }
+
+    fn nfeatures(&self) -> usize {
+        self.ncols()
+    }
+}
+
+/// The serialized form (the bundle stores CSR parts, not sprs internals).
+#[derive(Serialize, Deserialize)]
+struct Parts {
+    ncols: usize,
+    indptr: Vec<usize>,
+    indices: Vec<usize>,
+    data: Vec<f64>,
+}
+
+impl Serialize for SparseRows {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Parts {
+            ncols: self.ncols(),
+            indptr: self.inner.indptr().to_proper().into_owned(),
+            indices: self.inner.indices().to_vec(),
+            data: self.inner.data().to_vec(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for SparseRows {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let p = Parts::deserialize(d)?;
+        SparseRows::from_parts(p.ncols, p.indptr, p.indices, p.data)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_roundtrip_and_select() {
+        let m = SparseRows::from_rows(
+            4,
+            vec![(vec![0, 3], vec![1.0, 2.0]), (vec![], vec![]), (vec![1], vec![5.0])],
+        )
+        .unwrap();
+        assert_eq!((m.nrows(), m.ncols(), m.nnz()), (3, 4, 3));
+        assert_eq!(m.row(2).indices, &[1]);
+        let s = m.select_rows(&[2, 0]);
+        assert_eq!(s.row(0).values, &[5.0]);
+        assert_eq!(s.row(1).indices, &[0, 3]);
+        assert_eq!(m.row(0).dot(&[1.0, 0.0, 0.0, 10.0]), 21.0);
+    }
+
+    #[test]
+    fn invalid_parts_are_errors() {
+        assert!(SparseRows::from_rows(2, vec![(vec![2], vec![1.0])]).is_err());
+        assert!(SparseRows::from_rows(3, vec![(vec![1, 0], vec![1.0, 1.0])]).is_err());
+    }
+
+    #[test]
+    fn densify_is_guarded() {
+        let m = SparseRows::from_rows(1000, vec![(vec![1], vec![1.0])]).unwrap();
+        assert!(m.to_dense(100).is_err());
+        assert_eq!(m.to_dense(1 << 20).unwrap()[[0, 1]], 1.0);
+    }
+}
