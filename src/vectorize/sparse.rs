@@ -30,7 +30,10 @@ impl<'a> SparseRow<'a> {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (usize, f64)> + 'a {
-        self.indices.iter().copied().zip(self.values.iter().copied())
+        self.indices
+            .iter()
+            .copied()
+            .zip(self.values.iter().copied())
     }
 }
 
@@ -79,7 +82,9 @@ impl SparseRows {
         let mut data = Vec::new();
         for (idx, val) in rows {
             if idx.len() != val.len() {
-                return Err(SparseError("row indices and values differ in length".into()));
+                return Err(SparseError(
+                    "row indices and values differ in length".into(),
+                ));
             }
             indices.extend(idx);
             data.extend(val);
@@ -142,7 +147,9 @@ impl SparseRows {
     pub fn vstack(parts: &[SparseRows]) -> Result<Self, SparseError> {
         let ncols = parts.first().map_or(0, SparseRows::ncols);
         if parts.iter().any(|p| p.ncols() != ncols) {
-            return Err(SparseError("vstack of matrices with different column counts".into()));
+            return Err(SparseError(
+                "vstack of matrices with different column counts".into(),
+            ));
         }
         Self::from_rows(
             ncols,
@@ -244,7 +251,11 @@ mod tests {
     fn rows_roundtrip_and_select() {
         let m = SparseRows::from_rows(
             4,
-            vec![(vec![0, 3], vec![1.0, 2.0]), (vec![], vec![]), (vec![1], vec![5.0])],
+            vec![
+                (vec![0, 3], vec![1.0, 2.0]),
+                (vec![], vec![]),
+                (vec![1], vec![5.0]),
+            ],
         )
         .unwrap();
         assert_eq!((m.nrows(), m.ncols(), m.nnz()), (3, 4, 3));

@@ -1,0 +1,282 @@
+//! Splitters: from lowercased text to token byte ranges.
+
+use super::UrlMode;
+
+/// A token as a byte range of the (lowercased) text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawToken {
+    pub start: usize,
+    pub end: usize,
+    /// False for URLs, hashtags, mentions, numbers and emoji: a stemmer would mangle them.
+    pub stemmable: bool,
+}
+
+#[inline]
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// scikit-learn's default `token_pattern` `(?u)\b\w\w+\b`: maximal runs of word characters
+/// (alphanumeric or `_`) of length two or more.
+pub fn split_sklearn(text: &str, out: &mut Vec<RawToken>) {
+    let mut start = None;
+    let mut len = 0usize;
+    for (i, c) in text.char_indices() {
+        if is_word_char(c) {
+            if start.is_none() {
+                start = Some(i);
+                len = 0;
+            }
+            len += 1;
+        } else if let Some(s) = start.take() {
+            if len >= 2 {
+                out.push(RawToken {
+                    start: s,
+                    end: i,
+                    stemmable: true,
+                });
+            }
+        }
+    }
+    if let Some(s) = start {
+        if len >= 2 {
+            out.push(RawToken {
+                start: s,
+                end: text.len(),
+                stemmable: true,
+            });
+        }
+    }
+}
+
+/// Emoji and pictographs that readers use to express stance and tone (flags, hearts, prayer
+/// hands): kept as tokens of their own.
+#[inline]
+fn is_emoji(c: char) -> bool {
+    matches!(c as u32,
+        0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0x231A..=0x231B | 0x23E9..=0x23FF)
+}
+
+#[inline]
+fn is_emoji_modifier(c: char) -> bool {
+    matches!(c as u32, 0xFE0F | 0x200D | 0x1F3FB..=0x1F3FF | 0x20E3)
+}
+
+#[inline]
+fn is_regional_indicator(c: char) -> bool {
+    matches!(c as u32, 0x1F1E6..=0x1F1FF)
+}
+
+#[inline]
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '\u{2019}' | '\u{02BC}')
+}
+
+#[inline]
+fn is_hyphen(c: char) -> bool {
+    matches!(c, '-' | '\u{2010}' | '\u{2011}')
+}
+
+fn url_len(rest: &str) -> Option<usize> {
+    let starts = ["http://", "https://", "www."];
+    if !starts.iter().any(|p| rest.starts_with(p)) {
+        return None;
+    }
+    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    let trimmed = rest[..end].trim_end_matches(|c: char| {
+        matches!(
+            c,
+            '.' | ','
+                | ';'
+                | ':'
+                | '!'
+                | '?'
+                | ')'
+                | ']'
+                | '}'
+                | '"'
+                | '\''
+                | '\u{201D}'
+                | '\u{2019}'
+        )
+    });
+    Some(trimmed.len())
+}
+
+/// Our splitter for news and social text: words with internal apostrophes and hyphens
+/// ("don't", "anti-tank"), numbers with internal separators ("1,000", "3.5"), #hashtags,
+/// @mentions, URLs (kept whole or dropped), and emoji (a flag is one token); all other
+/// punctuation separates tokens and is dropped.
+pub fn split_unicode(text: &str, urls: UrlMode, out: &mut Vec<RawToken>) {
+    let mut i = 0;
+    while i < text.len() {
+        let c = text[i..].chars().next().expect("i is on a char boundary");
+        let clen = c.len_utf8();
+        if c.is_whitespace() {
+            i += clen;
+            continue;
+        }
+        if c == 'h' || c == 'w' {
+            if let Some(len) = url_len(&text[i..]) {
+                if urls == UrlMode::Keep {
+                    out.push(RawToken {
+                        start: i,
+                        end: i + len,
+                        stemmable: false,
+                    });
+                }
+                i += len.max(1);
+                continue;
+            }
+        }
+        if (c == '#' || c == '@') && i + 1 < text.len() {
+            let rest = &text[i + 1..];
+            let n: usize = rest
+                .chars()
+                .take_while(|&d| is_word_char(d))
+                .map(char::len_utf8)
+                .sum();
+            if n > 0 {
+                out.push(RawToken {
+                    start: i,
+                    end: i + 1 + n,
+                    stemmable: false,
+                });
+                i += 1 + n;
+                continue;
+            }
+        }
+        if c.is_alphanumeric() {
+            let (end, has_alpha) = scan_word(text, i);
+            out.push(RawToken {
+                start: i,
+                end,
+                stemmable: has_alpha,
+            });
+            i = end;
+            continue;
+        }
+        if is_emoji(c) {
+            let mut end = i + clen;
+            let mut prev_ri = is_regional_indicator(c);
+            while end < text.len() {
+                let d = text[end..].chars().next().expect("boundary");
+                if is_emoji_modifier(d) {
+                    end += d.len_utf8();
+                    // a zero-width joiner glues the next pictograph into this one
+                    if d == '\u{200D}' {
+                        if let Some(e) = text[end..].chars().next() {
+                            if is_emoji(e) {
+                                end += e.len_utf8();
+                            }
+                        }
+                    }
+                } else if prev_ri && is_regional_indicator(d) {
+                    end += d.len_utf8();
+                    prev_ri = false;
+                } else {
+                    break;
+                }
+            }
+            out.push(RawToken {
+                start: i,
+                end,
+                stemmable: false,
+            });
+            i = end;
+            continue;
+        }
+        i += clen;
+    }
+}
+
+/// Scans a word or number from `start`: alphanumerics, combining marks, and single joiners
+/// (apostrophe or hyphen before an alphanumeric; `.` or `,` between digits).
+fn scan_word(text: &str, start: usize) -> (usize, bool) {
+    let mut end = start;
+    let mut has_alpha = false;
+    let mut prev: Option<char> = None;
+    let mut it = text[start..].char_indices().peekable();
+    while let Some((off, c)) = it.next() {
+        if c.is_alphanumeric() || (prev.is_some() && is_mark(c)) {
+            has_alpha |= c.is_alphabetic();
+            end = start + off + c.len_utf8();
+            prev = Some(c);
+            continue;
+        }
+        let next = it.peek().map(|&(_, d)| d);
+        let joins = match (prev, next) {
+            (Some(p), Some(n)) if p.is_alphanumeric() && n.is_alphanumeric() => {
+                is_apostrophe(c)
+                    || is_hyphen(c)
+                    || ((c == '.' || c == ',') && p.is_ascii_digit() && n.is_ascii_digit())
+            }
+            _ => false,
+        };
+        if joins {
+            prev = Some(c);
+            continue;
+        }
+        break;
+    }
+    (end, has_alpha)
+}
+
+#[inline]
+fn is_mark(c: char) -> bool {
+    // Combining diacritics (decomposed accents) continue the word they follow.
+    matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(text: &str) -> Vec<&str> {
+        let mut v = Vec::new();
+        split_unicode(text, UrlMode::Keep, &mut v);
+        v.iter().map(|t| &text[t.start..t.end]).collect()
+    }
+
+    #[test]
+    fn joiners_and_numbers() {
+        assert_eq!(
+            toks("anti-tank 1,000 3.5 don't -x- end. 2025-2027 u.s."),
+            vec![
+                "anti-tank",
+                "1,000",
+                "3.5",
+                "don't",
+                "x",
+                "end",
+                "2025-2027",
+                "u",
+                "s"
+            ]
+        );
+    }
+
+    #[test]
+    fn curly_apostrophes_join() {
+        assert_eq!(toks("russia’s ‘war’"), vec!["russia’s", "war"]);
+    }
+
+    #[test]
+    fn social_tokens() {
+        assert_eq!(
+            toks("@a_b #peace (https://t.co/x). # @ ❤️🇺🇦👍🏽"),
+            vec!["@a_b", "#peace", "https://t.co/x", "❤️", "🇺🇦", "👍🏽"]
+        );
+    }
+
+    #[test]
+    fn no_panic_on_odd_input() {
+        for s in [
+            "", "#", "@", "h", "www.", "http://", "é", "e\u{301}", "\u{200D}", "-", "'a",
+        ] {
+            let _ = toks(s);
+            let mut v = Vec::new();
+            split_sklearn(s, &mut v);
+        }
+    }
+}
