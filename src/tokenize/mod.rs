@@ -294,6 +294,12 @@ pub struct Scratch {
     words: Vec<(usize, usize)>,
     word_buf: String,
     ngram: String,
+    chars: CharScratch,
+}
+
+/// Buffers for char n-grams of one chunk.
+#[derive(Default)]
+pub struct CharScratch {
     padded: String,
     bounds: Vec<usize>,
 }
@@ -388,25 +394,16 @@ impl Analyzer {
             match c.source {
                 CharSource::Tokens => {
                     let Scratch {
-                        lower,
-                        raw,
-                        padded,
-                        bounds,
-                        ..
+                        lower, raw, chars, ..
                     } = s;
                     for t in raw.iter() {
-                        char_wb(&lower[t.start..t.end], c, padded, bounds, &mut f);
+                        char_wb(&lower[t.start..t.end], c, &mut chars.padded, &mut chars.bounds, &mut f);
                     }
                 }
                 CharSource::Whitespace => {
-                    let Scratch {
-                        lower,
-                        padded,
-                        bounds,
-                        ..
-                    } = s;
+                    let Scratch { lower, chars, .. } = s;
                     for w in lower.split_whitespace() {
-                        char_wb(w, c, padded, bounds, &mut f);
+                        char_wb(w, c, &mut chars.padded, &mut chars.bounds, &mut f);
                     }
                 }
             }
@@ -415,6 +412,20 @@ impl Analyzer {
 
     /// Lowercases into `s.lower`, splits into `s.raw`, applies filters into `s.word_buf`/`s.words`.
     fn word_tokens(&self, text: &str, s: &mut Scratch) {
+        self.split_into(text, s);
+        s.words.clear();
+        s.word_buf.clear();
+        for t in &s.raw {
+            let start = s.word_buf.len();
+            if self.word_form(&s.lower[t.start..t.end], t.stemmable, &mut s.word_buf) {
+                s.words.push((start, s.word_buf.len()));
+            }
+        }
+    }
+
+    /// Normalizes and splits `text` into the scratch's raw tokens (before filters); read them
+    /// with [`Scratch::raw_tokens`].
+    pub fn split_into(&self, text: &str, s: &mut Scratch) {
         s.lower.clear();
         // Folding apostrophes is ours; the sklearn-compatible chain leaves text as sklearn does.
         let fold = matches!(self.config.split, Split::Unicode { .. });
@@ -424,23 +435,48 @@ impl Analyzer {
             Split::Unicode { urls } => split_unicode(&s.lower, *urls, &mut s.raw),
             Split::SklearnPattern => split_sklearn(&s.lower, &mut s.raw),
         }
-        s.words.clear();
-        s.word_buf.clear();
-        for t in &s.raw {
-            let tok = &s.lower[t.start..t.end];
-            if !self.stop.is_empty() && self.stop.contains(tok) {
-                continue;
-            }
-            if self.min_len > 0 && tok.chars().count() < self.min_len {
-                continue;
-            }
-            let start = s.word_buf.len();
-            match self.stem {
-                Some(lang) if t.stemmable => stem_into(lang, tok, &mut s.word_buf),
-                _ => s.word_buf.push_str(tok),
-            }
-            s.words.push((start, s.word_buf.len()));
+    }
+
+    /// Applies the filters to one raw token, appending its final form (e.g. its stem) to `out`;
+    /// false (and nothing appended) when a filter drops it.
+    pub fn word_form(&self, tok: &str, stemmable: bool, out: &mut String) -> bool {
+        if !self.stop.is_empty() && self.stop.contains(tok) {
+            return false;
         }
+        if self.min_len > 0 && tok.chars().count() < self.min_len {
+            return false;
+        }
+        match self.stem {
+            Some(lang) if stemmable => stem_into(lang, tok, out),
+            _ => out.push_str(tok),
+        }
+        true
+    }
+
+    /// Calls `f` with each chunk that char n-grams are taken from, in order: the raw tokens or
+    /// the whitespace-separated pieces of the normalized text (after [`Analyzer::split_into`]).
+    pub fn for_each_char_chunk<'s, F: FnMut(&'s str)>(&self, s: &'s Scratch, mut f: F) {
+        match self.config.char_ngrams.map(|c| c.source) {
+            Some(CharSource::Tokens) => s.raw.iter().for_each(|t| f(&s.lower[t.start..t.end])),
+            Some(CharSource::Whitespace) => s.lower.split_whitespace().for_each(f),
+            None => {}
+        }
+    }
+
+    /// Calls `f` with each char n-gram of one chunk (with repeats), as scikit-learn's `char_wb`.
+    pub fn for_each_char_ngram<F: FnMut(&str)>(&self, chunk: &str, cs: &mut CharScratch, mut f: F) {
+        if let Some(c) = self.config.char_ngrams {
+            char_wb(chunk, c, &mut cs.padded, &mut cs.bounds, &mut |_, g| f(g));
+        }
+    }
+}
+
+impl Scratch {
+    /// The raw tokens of the last [`Analyzer::split_into`]: text and whether it may be stemmed.
+    pub fn raw_tokens(&self) -> impl Iterator<Item = (&str, bool)> + '_ {
+        self.raw
+            .iter()
+            .map(|t| (&self.lower[t.start..t.end], t.stemmable))
     }
 }
 

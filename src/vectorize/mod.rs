@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::tokenize::hash::{hash_bytes, BuildPassThrough};
-use crate::tokenize::{Analyzer, Block, Scratch, TokenizeError, TokenizerConfig};
+use crate::tokenize::{Analyzer, Block, CharScratch, Scratch, TokenizeError, TokenizerConfig};
 use sparse::SparseRows;
 
 /// Errors fitting or configuring a vectorizer.
@@ -153,6 +153,8 @@ pub struct FitStats {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(try_from = "VectorizerData", into = "VectorizerData")]
 pub struct Vectorizer {
+    /// Process-unique id, so a scratch's caches are never used with another vectorizer.
+    id: u64,
     config: VectorizerConfig,
     analyzer: Analyzer,
     n_docs: usize,
@@ -184,12 +186,40 @@ impl TryFrom<VectorizerData> for Vectorizer {
     }
 }
 
-/// Reusable per-thread buffers for [`Vectorizer::transform_into`].
+/// Reusable per-thread buffers and caches for [`Vectorizer::transform_into`].
+///
+/// Word frequencies are Zipfian, so most tokens of a document were seen moments ago: the caches
+/// map a raw token to its final form and unigram column, and a char chunk to its char n-gram
+/// columns, replacing ~20 vocabulary probes (each a likely cache miss in a table of a million
+/// n-grams) with one probe in a small, hot table. Caches are bounded and belong to one
+/// vectorizer; they are cleared when the scratch is used with another.
 #[derive(Default)]
 pub struct FeatureScratch {
     tok: Scratch,
-    cols: [Vec<u32>; 2],
+    chars: CharScratch,
+    owner: u64,
+    words: HashMap<Box<str>, WordEntry, BuildPassThrough>,
+    chunks: HashMap<Box<str>, Box<[u32]>, BuildPassThrough>,
+    forms: String,
+    spans: Vec<(usize, usize, Option<u32>)>,
+    ngram: String,
+    /// Per-column counts for the current document (zero between documents) and the columns
+    /// touched: counting in place avoids sorting every n-gram occurrence; only the distinct
+    /// columns are sorted.
+    counts: Vec<u16>,
+    touched: Vec<u32>,
 }
+
+struct WordEntry {
+    /// Final form (e.g. stem); `None` when a filter drops the token.
+    form: Option<Box<str>>,
+    unigram: Option<u32>,
+}
+
+/// Entries per cache before it is cleared (bounds memory per thread to a few MB).
+const CACHE_MAX: usize = 100_000;
+
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// Per-block n-gram statistics gathered while fitting.
 #[derive(Default)]
@@ -401,6 +431,7 @@ impl Vectorizer {
             }
         }
         Ok(Vectorizer {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             config,
             analyzer,
             n_docs,
@@ -443,8 +474,18 @@ impl Vectorizer {
         })
     }
 
+    /// The column (block-local) of an n-gram, if it is a feature.
+    #[inline]
+    fn column(&self, bi: usize, g: &str) -> Option<u32> {
+        let h = hash_bytes(g.as_bytes());
+        match self.config.space {
+            FeatureSpace::Hashing { bits } => Some((h % (1u64 << bits)) as u32),
+            FeatureSpace::Vocabulary => self.lookup[bi].get(&h).copied(),
+        }
+    }
+
     /// Writes the TF-IDF row of `doc` into `indices`/`values` (cleared first); allocation-free
-    /// once the buffers have grown.
+    /// once the buffers and caches have warmed up.
     pub fn transform_into(
         &self,
         doc: &str,
@@ -454,60 +495,149 @@ impl Vectorizer {
     ) {
         indices.clear();
         values.clear();
-        s.cols[0].clear();
-        s.cols[1].clear();
-        let hashing = match self.config.space {
-            FeatureSpace::Hashing { bits } => Some(1u64 << bits),
-            FeatureSpace::Vocabulary => None,
+        if s.owner != self.id {
+            s.words.clear();
+            s.chunks.clear();
+            s.owner = self.id;
+        }
+        if s.words.len() > CACHE_MAX {
+            s.words.clear();
+        }
+        if s.chunks.len() > CACHE_MAX {
+            s.chunks.clear();
+        }
+        let FeatureScratch {
+            tok,
+            chars,
+            words,
+            chunks,
+            forms,
+            spans,
+            ngram,
+            counts,
+            touched,
+            ..
+        } = s;
+        counts.resize(self.n_features(), 0);
+        touched.clear();
+        let mut add = |j: u32| {
+            let c = &mut counts[j as usize];
+            if *c == 0 {
+                touched.push(j);
+            }
+            *c = c.saturating_add(1);
         };
-        let FeatureScratch { tok, cols } = s;
-        self.analyzer.for_each_ngram(doc, tok, |b, g| {
-            let bi = block_index(b);
-            let h = hash_bytes(g.as_bytes());
-            match hashing {
-                Some(m) => cols[bi].push((h % m) as u32),
-                None => {
-                    if let Some(&j) = self.lookup[bi].get(&h) {
-                        cols[bi].push(j);
+        let a = &self.analyzer;
+        a.split_into(doc, tok);
+        let tc = &self.config.tokenizer;
+        let (word_off, char_off) = self.block_offsets();
+        if let Some(r) = tc.word_ngrams {
+            forms.clear();
+            spans.clear();
+            for (t, stemmable) in tok.raw_tokens() {
+                let e = match words.get(t) {
+                    Some(e) => e,
+                    None => {
+                        let mut f = String::new();
+                        let entry = if a.word_form(t, stemmable, &mut f) {
+                            WordEntry {
+                                unigram: self.column(0, &f),
+                                form: Some(f.into_boxed_str()),
+                            }
+                        } else {
+                            WordEntry {
+                                form: None,
+                                unigram: None,
+                            }
+                        };
+                        words.entry(t.into()).or_insert(entry)
+                    }
+                };
+                if let Some(f) = &e.form {
+                    let start = forms.len();
+                    forms.push_str(f);
+                    spans.push((start, forms.len(), e.unigram));
+                }
+            }
+            let n_tok = spans.len();
+            for n in r.min..=r.max.min(n_tok) {
+                for i in 0..=(n_tok - n) {
+                    if n == 1 {
+                        if let Some(j) = spans[i].2 {
+                            add(word_off + j);
+                        }
+                        continue;
+                    }
+                    ngram.clear();
+                    for (k, &(x, y, _)) in spans[i..i + n].iter().enumerate() {
+                        if k > 0 {
+                            ngram.push(' ');
+                        }
+                        ngram.push_str(&forms[x..y]);
+                    }
+                    if let Some(j) = self.column(0, ngram) {
+                        add(word_off + j);
                     }
                 }
             }
-        });
-        for b in &self.blocks {
-            let col = &mut cols[block_index(b.block)];
-            col.sort_unstable();
-            let start = values.len();
-            let mut i = 0;
-            while i < col.len() {
-                let mut k = i + 1;
-                while k < col.len() && col[k] == col[i] {
-                    k += 1;
+        }
+        if tc.char_ngrams.is_some() {
+            a.for_each_char_chunk(tok, |chunk| {
+                let found = match chunks.get(chunk) {
+                    Some(c) => c,
+                    None => {
+                        let mut v = Vec::new();
+                        a.for_each_char_ngram(chunk, chars, |g| v.extend(self.column(1, g)));
+                        chunks.entry(chunk.into()).or_insert(v.into_boxed_slice())
+                    }
+                };
+                for &j in found.iter() {
+                    add(char_off + j);
                 }
-                let j = col[i] as usize;
-                let count = (k - i) as f64;
+            });
+        }
+        touched.sort_unstable();
+        indices.reserve(touched.len());
+        values.reserve(touched.len());
+        let mut start = 0;
+        for b in &self.blocks {
+            let end = start + touched[start..].partition_point(|&j| (j as usize) < b.offset + b.len);
+            for &j in &touched[start..end] {
+                let j = j as usize;
+                let count = f64::from(std::mem::take(&mut counts[j]));
                 let tf = if self.config.sublinear_tf {
                     1.0 + count.ln()
                 } else {
                     count
                 };
-                let w = if self.config.use_idf {
-                    tf * b.idf[j]
+                indices.push(j);
+                values.push(if self.config.use_idf {
+                    tf * b.idf[j - b.offset]
                 } else {
                     tf
-                };
-                indices.push(b.offset + j);
-                values.push(w);
-                i = k;
+                });
             }
             if self.config.norm == Norm::L2 {
-                let norm = values[start..].iter().map(|v| v * v).sum::<f64>().sqrt();
+                let norm = values[start..end].iter().map(|v| v * v).sum::<f64>().sqrt();
                 if norm > 0.0 {
-                    for v in &mut values[start..] {
+                    for v in &mut values[start..end] {
                         *v /= norm;
                     }
                 }
             }
+            start = end;
         }
+    }
+
+    /// Row offsets of the word and char blocks (0 for an absent block: it emits nothing).
+    fn block_offsets(&self) -> (u32, u32) {
+        let off = |k: Block| {
+            self.blocks
+                .iter()
+                .find(|b| b.block == k)
+                .map_or(0, |b| b.offset as u32)
+        };
+        (off(Block::Word), off(Block::Char))
     }
 
     /// The TF-IDF row of one document, as a one-row matrix.
