@@ -11,6 +11,11 @@
 use super::source::Source;
 use std::io;
 
+/// Cap on offset bookkeeping per record (16 bytes each). Every `""` escape starts a new run,
+/// so a quote-dense 8 MB field could otherwise need tens of MB just to map offsets. Past the
+/// cap, reported offsets are lower bounds (short by the unrecorded escapes).
+const MAX_SEGS: usize = 1 << 16;
+
 /// One field of a [`RawRecord`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FieldSpan {
@@ -94,7 +99,7 @@ impl RawRecord {
         if keep == 0 {
             return;
         }
-        if off != self.next_off {
+        if off != self.next_off && self.segs.len() < MAX_SEGS {
             self.segs.push((self.data.len(), off));
         }
         self.data.extend_from_slice(&bytes[..keep]);

@@ -297,6 +297,13 @@ pub fn open(spec: &InputSpec) -> Result<RecordReader, IngestError> {
             (Inner::Jsonl(r), cols)
         }
         Format::Raw => {
+            if let Some(bytes) = total.filter(|&t| t > MAX_RAW_FILE_BYTES) {
+                return Err(IngestError::TooLarge {
+                    path: spec.path.clone(),
+                    bytes,
+                    limit: MAX_RAW_FILE_BYTES,
+                });
+            }
             let r = raw::RawRows::open(ctx, rdr)?;
             let cols = ["kind", "position", "text"].map(Arc::from).to_vec();
             (Inner::Raw(r), cols)
