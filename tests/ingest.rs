@@ -813,3 +813,43 @@ fn real_crowdflower_latin1() {
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(r.stats().records, 38158);
 }
+
+#[test]
+fn unsafe_delimiters_are_refused_up_front() {
+    let mut s = spec(fixture("gb18030.csv"));
+    s.encoding = Encoding::Gb18030;
+    s.format = Some(Format::Csv { delimiter: b'|' });
+    let e = open(&s).err().unwrap();
+    assert!(matches!(e, IngestError::Unsupported { .. }), "{e:?}");
+    assert!(e.to_string().contains("gb18030.csv") && e.to_string().contains("GB18030"));
+    s.format = Some(Format::Csv { delimiter: b'"' });
+    s.encoding = Encoding::Utf8;
+    assert!(matches!(open(&s), Err(IngestError::Unsupported { .. })));
+    let mut s = spec(fixture("semicolon.dat"));
+    s.encoding = Encoding::Gb18030;
+    s.format = Some(Format::Csv { delimiter: b';' });
+    assert!(open(&s).is_ok(), "';' is safe in GB18030");
+}
+
+#[test]
+fn defaults_and_thread_safety() {
+    fn is_send<T: Send>() {}
+    is_send::<RecordReader>();
+    is_send::<RowWriter>();
+    let s = InputSpec::new("-");
+    assert_eq!(
+        s.resolved_format(),
+        Format::Csv { delimiter: b',' },
+        "stdin is CSV"
+    );
+    assert_eq!(
+        (s.text_col.as_str(), s.max_field_bytes, s.quoting, s.lossy),
+        ("text", 8 << 20, true, false)
+    );
+    assert_eq!(InputSpec::new("x.ndjson").resolved_format(), Format::Jsonl);
+    assert_eq!(
+        "tsv".parse::<Format>().unwrap(),
+        Format::Csv { delimiter: b'\t' }
+    );
+    assert!("xlsx".parse::<Format>().is_err());
+}

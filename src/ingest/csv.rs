@@ -344,5 +344,31 @@ mod tests {
             let got: Vec<_> = parse(&bytes, delim, quoting, 1 << 20).into_iter().map(|r| r.0).collect();
             prop_assert_eq!(got, reference(&bytes, delim, quoting));
         }
+
+        /// Every stored byte maps back to an identical byte in the file.
+        #[test]
+        fn offsets_point_at_the_same_byte(
+            bytes in proptest::collection::vec(
+                prop_oneof![Just(b'a'), Just(b'"'), Just(b','), Just(b'\n'), Just(b'\r'),
+                            Just(0xffu8), Just(0xc3u8)], 0..60),
+            quoting in any::<bool>())
+        {
+            let mut p = CsvParser {
+                src: Source::new(Box::new(io::Cursor::new(bytes.clone()))),
+                delimiter: b',',
+                quoting,
+                field_limit: 1 << 20,
+                record_limit: 1 << 22,
+            };
+            let mut rec = RawRecord::default();
+            while p.read_record(&mut rec).unwrap() {
+                prop_assert!(bytes[rec.start as usize] != b'\n' && bytes[rec.start as usize] != b'\r');
+                for f in 0..rec.len() {
+                    for (k, &b) in rec.field(f).iter().enumerate() {
+                        prop_assert_eq!(bytes[rec.file_offset(f, k) as usize], b);
+                    }
+                }
+            }
+        }
     }
 }

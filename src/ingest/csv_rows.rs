@@ -3,9 +3,30 @@
 use super::csv::{CsvParser, RawRecord};
 use super::encoding::decode;
 use super::source::{sniff_not_text, Source};
-use super::{Ctx, IngestError, InputSpec, Record, RowError, RowErrorKind, RECORD_CAP_FACTOR};
+use super::{
+    Ctx, Encoding, IngestError, InputSpec, Record, RowError, RowErrorKind, RECORD_CAP_FACTOR,
+};
 use std::io::Read;
 use std::sync::Arc;
+
+/// Why `delimiter` cannot split this encoding safely, if it cannot: the splitter works on raw
+/// bytes, so the delimiter must never occur inside a multi-byte character.
+fn bad_delimiter(delimiter: u8, quoting: bool, encoding: Encoding) -> Option<String> {
+    let shown = (delimiter as char).escape_default();
+    if delimiter >= 0x80 {
+        return Some(format!("delimiter byte 0x{delimiter:02x} is not ASCII"));
+    }
+    if delimiter == b'\r' || delimiter == b'\n' || (quoting && delimiter == b'"') {
+        return Some(format!("'{shown}' cannot be the delimiter"));
+    }
+    let gb_trail = (0x30..=0x39).contains(&delimiter) || (0x40..=0x7e).contains(&delimiter);
+    if encoding == Encoding::Gb18030 && gb_trail {
+        return Some(format!(
+            "'{shown}' can be the second byte of a GB18030 character; use ',', tab or ';'"
+        ));
+    }
+    None
+}
 
 pub(crate) struct CsvRows {
     pub ctx: Ctx,
@@ -28,6 +49,9 @@ impl CsvRows {
         delimiter: u8,
     ) -> Result<Self, IngestError> {
         let path = ctx.path.clone();
+        if let Some(reason) = bad_delimiter(delimiter, spec.quoting, ctx.encoding) {
+            return Err(IngestError::Unsupported { path, reason });
+        }
         let ioerr = |e| IngestError::io(&path, e);
         let mut src = Source::new(rdr);
         let head = src.peek(8192).map_err(ioerr)?;
@@ -37,7 +61,7 @@ impl CsvRows {
         if let Some(reason) = sniff_not_text(head) {
             return Err(IngestError::NotText { path, reason });
         }
-        if ctx.encoding == super::Encoding::Utf8 && head.starts_with(b"\xef\xbb\xbf") {
+        if ctx.encoding == Encoding::Utf8 && head.starts_with(b"\xef\xbb\xbf") {
             src.consume(3);
         }
         let mut parser = CsvParser {
@@ -60,16 +84,17 @@ impl CsvRows {
         let mut header = Vec::with_capacity(rec.len());
         let mut scratch = 0;
         for i in 0..rec.len() {
-            let name = decode(ctx.encoding, rec.field(i), false, &mut scratch).map_err(|at| {
-                IngestError::InvalidHeader {
-                    path: path.clone(),
-                    reason: format!(
-                        "invalid {} byte sequence at byte {}",
-                        ctx.encoding,
-                        rec.file_offset(i, at)
-                    ),
-                }
-            })?;
+            let name =
+                decode(ctx.encoding, rec.field(i), spec.lossy, &mut scratch).map_err(|at| {
+                    IngestError::InvalidHeader {
+                        path: path.clone(),
+                        reason: format!(
+                            "invalid {} byte sequence at byte {}",
+                            ctx.encoding,
+                            rec.file_offset(i, at)
+                        ),
+                    }
+                })?;
             header.push(Arc::<str>::from(name));
         }
         let find = |col: &str| header.iter().position(|h| &**h == col);

@@ -36,6 +36,8 @@ pub enum IngestError {
     NotText { path: PathBuf, reason: String },
     #[error("{}: bad header: {reason}", path.display())]
     InvalidHeader { path: PathBuf, reason: String },
+    #[error("{}: unsupported settings: {reason}", path.display())]
+    Unsupported { path: PathBuf, reason: String },
     #[error("{}: file is {bytes} bytes, over the {limit}-byte limit for raw article files", path.display())]
     TooLarge {
         path: PathBuf,
@@ -65,6 +67,7 @@ impl IngestError {
             | IngestError::MissingColumn { path, .. }
             | IngestError::NotText { path, .. }
             | IngestError::InvalidHeader { path, .. }
+            | IngestError::Unsupported { path, .. }
             | IngestError::TooLarge { path, .. } => path,
         }
     }

@@ -127,24 +127,24 @@ impl RowWriter {
         }
         match &mut self.sink {
             Sink::Csv(_) => {
-                let mut fields: Vec<String> = Vec::with_capacity(cells.len());
                 for c in cells {
-                    let s = match *c {
-                        Cell::Str(s) => s.to_string(),
-                        Cell::Num(x) => {
-                            if self.fmt_num(x) {
-                                self.scratch.clone()
-                            } else {
-                                String::new()
-                            }
-                        }
-                        Cell::Int(n) => n.to_string(),
-                        Cell::Empty => String::new(),
+                    let ok = match *c {
+                        Cell::Num(x) => self.fmt_num(x),
+                        _ => false,
                     };
-                    fields.push(s);
+                    let Sink::Csv(w) = &mut self.sink else {
+                        unreachable!()
+                    };
+                    let r = match *c {
+                        Cell::Str(s) => w.write_field(s),
+                        Cell::Num(_) if ok => w.write_field(&self.scratch),
+                        Cell::Int(n) => w.write_field(n.to_string()),
+                        Cell::Num(_) | Cell::Empty => w.write_field(""),
+                    };
+                    r.map_err(csv_io)?;
                 }
                 if let Sink::Csv(w) = &mut self.sink {
-                    w.write_record(&fields).map_err(csv_io)?;
+                    w.write_record(None::<&[u8]>).map_err(csv_io)?;
                 }
             }
             Sink::Jsonl { .. } => {
@@ -377,6 +377,17 @@ mod tests {
         for line in s.lines() {
             serde_json::from_str::<serde_json::Value>(line).unwrap();
         }
+    }
+
+    #[test]
+    fn single_empty_cell_row_is_not_a_blank_line() {
+        let buf = Shared::default();
+        let mut w = RowWriter::new(Box::new(buf.clone()), OutputFormat::Csv, &["a"]).unwrap();
+        w.write_row(&[Cell::Empty]).unwrap();
+        w.write_row(&[Cell::Num(f64::INFINITY)]).unwrap();
+        w.finish().unwrap();
+        let v = buf.0.lock().unwrap().clone();
+        assert_eq!(String::from_utf8(v).unwrap(), "a\n\"\"\n\"\"\n");
     }
 
     #[test]
