@@ -853,3 +853,88 @@ fn defaults_and_thread_safety() {
     );
     assert!("xlsx".parse::<Format>().is_err());
 }
+
+/// Not a correctness test: `cargo test --release --test ingest -- --ignored --nocapture`
+/// prints read throughput on a generated 1M-row file.
+#[test]
+#[ignore]
+fn throughput() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.csv");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&p).unwrap());
+    writeln!(f, "id,author,text").unwrap();
+    for i in 0..1_000_000u64 {
+        writeln!(f, "{i},user{},\"Comment {i}: the talks, «again», should resume — or not? \"\"Aid\"\" now.\"", i % 977).unwrap();
+    }
+    drop(f);
+    let size = std::fs::metadata(&p).unwrap().len();
+    let t = std::time::Instant::now();
+    let mut s = spec(&p);
+    s.id_col = Some("id".into());
+    let n = open(&s).unwrap().filter(|r| r.is_ok()).count();
+    let secs = t.elapsed().as_secs_f64();
+    eprintln!(
+        "{n} records, {:.1} MB in {secs:.2}s = {:.0} MB/s",
+        size as f64 / 1e6,
+        size as f64 / 1e6 / secs
+    );
+}
+
+#[test]
+fn raw_and_jsonl_encoding_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("page.txt");
+    std::fs::write(&raw, b"Headline\n\nBody \xff text\n").unwrap();
+    let (items, _) = read_all(&spec(&raw));
+    assert_eq!(items.len(), 1, "an undecodable page is one reported row");
+    let e = err(&items[0]);
+    assert_eq!(
+        e.kind,
+        RowErrorKind::InvalidEncoding {
+            encoding: Encoding::Utf8,
+            offset: 15
+        }
+    );
+    assert_eq!(e.id.as_deref(), Some("page#0"));
+    let mut s = spec(&raw);
+    s.lossy = true;
+    let (items, r) = read_all(&s);
+    assert_eq!(items.len(), 2);
+    assert_eq!(ok(&items[1]).text, "Body \u{FFFD} text");
+    assert_eq!(r.stats().replaced, 1);
+
+    let blank = dir.path().join("blank.txt");
+    std::fs::write(&blank, "\n\n   \n").unwrap();
+    assert!(matches!(
+        open(&spec(&blank)),
+        Err(IngestError::NoDataRows { .. })
+    ));
+
+    let jl = dir.path().join("c.jsonl");
+    std::fs::write(
+        &jl,
+        b"{\"text\":\"ok\"}\n{\"text\":\"b\xffd\"}\n{\"text\":\"ok2\"}\n",
+    )
+    .unwrap();
+    let (items, _) = read_all(&spec(&jl));
+    assert_eq!(
+        err(&items[1]).kind,
+        RowErrorKind::InvalidEncoding {
+            encoding: Encoding::Utf8,
+            offset: 24
+        }
+    );
+    assert_eq!(err(&items[1]).byte_offset, 14);
+    assert_eq!(ok(&items[2]).text, "ok2");
+}
+
+#[test]
+fn old_mac_line_ends_and_no_final_newline() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("mac.csv");
+    std::fs::write(&p, "text,n\ra,1\r\rb,2").unwrap();
+    let (items, _) = read_all(&spec(&p));
+    let texts: Vec<_> = items.iter().map(|i| ok(i).text.clone()).collect();
+    assert_eq!(texts, ["a", "b"]);
+    assert_eq!(ok(&items[1]).number, 2, "blank lines are not records");
+}
