@@ -5,7 +5,7 @@ use super::source::{sniff_not_text, Source};
 use super::{Ctx, IngestError, InputSpec, Record, RowError, RowErrorKind, RECORD_CAP_FACTOR};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::io::{self, Read};
 use std::sync::Arc;
@@ -59,7 +59,7 @@ pub(crate) struct JsonlRows {
     id_col: Option<String>,
     columns: Vec<Arc<str>>,
     /// Interned key names, so millions of records share one allocation per column.
-    names: Vec<Arc<str>>,
+    names: HashSet<Arc<str>>,
     number: u64,
     pending: VecDeque<Result<Record, RowError>>,
     done: bool,
@@ -90,7 +90,7 @@ impl JsonlRows {
             text_col: spec.text_col.clone(),
             id_col: spec.id_col.clone(),
             columns: Vec::new(),
-            names: Vec::new(),
+            names: HashSet::new(),
             number: 0,
             pending: VecDeque::new(),
             done: false,
@@ -184,16 +184,15 @@ impl JsonlRows {
     }
 
     fn intern(&mut self, key: &str) -> Arc<str> {
-        match self.names.iter().find(|n| &***n == key) {
-            Some(n) => n.clone(),
-            None => {
-                let n: Arc<str> = Arc::from(key);
-                if self.names.len() < 4096 {
-                    self.names.push(n.clone());
-                }
-                n
-            }
+        if let Some(n) = self.names.get(key) {
+            return n.clone();
         }
+        let n: Arc<str> = Arc::from(key);
+        // Bounded: objects with ever-new keys (ids as keys) must not grow this forever.
+        if self.names.len() < 4096 {
+            self.names.insert(n.clone());
+        }
+        n
     }
 
     /// `peeking`: a record missing the text/id column is reported with an empty
