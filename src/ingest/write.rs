@@ -1,0 +1,433 @@
+//! Writing result rows as CSV or JSON Lines, and replacing output files atomically.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Output layout, chosen from the output path's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum OutputFormat {
+    #[default]
+    Csv,
+    Jsonl,
+}
+
+impl OutputFormat {
+    /// `.jsonl`/`.ndjson`/`.json` -> JSON Lines; anything else (stdout included) -> CSV.
+    pub fn from_path(path: &Path) -> OutputFormat {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .as_deref()
+        {
+            Some("jsonl") | Some("ndjson") | Some("json") => OutputFormat::Jsonl,
+            _ => OutputFormat::Csv,
+        }
+    }
+}
+
+/// One output value. Numbers stay numbers in JSON Lines; `Empty` is `null` there and an empty
+/// field in CSV.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    Str(&'a str),
+    Num(f64),
+    Int(u64),
+    Empty,
+}
+
+enum Sink {
+    Csv(Box<csv::Writer<Box<dyn Write + Send>>>),
+    Jsonl {
+        out: io::BufWriter<Box<dyn Write + Send>>,
+        /// Keys pre-escaped as `"name":`.
+        keys: Vec<String>,
+        line: Vec<u8>,
+    },
+}
+
+/// Streams rows with a fixed header. Number formatting is fixed (`decimals` places, no
+/// exponent, no `-0`) so that two runs over the same input give byte-identical files.
+pub struct RowWriter {
+    sink: Sink,
+    width: usize,
+    decimals: usize,
+    scratch: String,
+}
+
+impl RowWriter {
+    /// Writes the header at once for CSV, so even an input with no rows gives a valid file.
+    pub fn new<S: AsRef<str>>(
+        out: Box<dyn Write + Send>,
+        format: OutputFormat,
+        header: &[S],
+    ) -> io::Result<RowWriter> {
+        let sink = match format {
+            OutputFormat::Csv => {
+                let mut w = csv::WriterBuilder::new().flexible(false).from_writer(out);
+                w.write_record(header.iter().map(|h| h.as_ref()))
+                    .map_err(csv_io)?;
+                Sink::Csv(Box::new(w))
+            }
+            OutputFormat::Jsonl => {
+                let keys = header
+                    .iter()
+                    .map(|h| {
+                        let mut k = serde_json::to_string(h.as_ref()).unwrap_or_default();
+                        k.push(':');
+                        k
+                    })
+                    .collect();
+                Sink::Jsonl {
+                    out: io::BufWriter::with_capacity(64 * 1024, out),
+                    keys,
+                    line: Vec::new(),
+                }
+            }
+        };
+        Ok(RowWriter {
+            sink,
+            width: header.len(),
+            decimals: 6,
+            scratch: String::new(),
+        })
+    }
+
+    /// Decimal places for `Cell::Num` (default 6).
+    pub fn with_decimals(mut self, decimals: usize) -> Self {
+        self.decimals = decimals.min(17);
+        self
+    }
+
+    fn fmt_num(&mut self, x: f64) -> bool {
+        use std::fmt::Write as _;
+        self.scratch.clear();
+        if !x.is_finite() {
+            return false;
+        }
+        let _ = write!(self.scratch, "{:.*}", self.decimals, x);
+        if self.scratch.starts_with('-')
+            && self.scratch[1..].bytes().all(|b| b == b'0' || b == b'.')
+        {
+            self.scratch.remove(0);
+        }
+        true
+    }
+
+    /// Non-finite numbers are written as empty/null: they are not valid JSON and a reader
+    /// would choke on them; a wrong cell count is `InvalidInput`.
+    pub fn write_row(&mut self, cells: &[Cell]) -> io::Result<()> {
+        if cells.len() != self.width {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("row has {} cells, header has {}", cells.len(), self.width),
+            ));
+        }
+        match &mut self.sink {
+            Sink::Csv(_) => {
+                for c in cells {
+                    let ok = match *c {
+                        Cell::Num(x) => self.fmt_num(x),
+                        _ => false,
+                    };
+                    let Sink::Csv(w) = &mut self.sink else {
+                        unreachable!()
+                    };
+                    let r = match *c {
+                        Cell::Str(s) => w.write_field(s),
+                        Cell::Num(_) if ok => w.write_field(&self.scratch),
+                        Cell::Int(n) => w.write_field(n.to_string()),
+                        Cell::Num(_) | Cell::Empty => w.write_field(""),
+                    };
+                    r.map_err(csv_io)?;
+                }
+                if let Sink::Csv(w) = &mut self.sink {
+                    w.write_record(None::<&[u8]>).map_err(csv_io)?;
+                }
+            }
+            Sink::Jsonl { .. } => {
+                let mut line = match &mut self.sink {
+                    Sink::Jsonl { line, .. } => std::mem::take(line),
+                    Sink::Csv(_) => unreachable!(),
+                };
+                line.clear();
+                line.push(b'{');
+                for (i, c) in cells.iter().enumerate() {
+                    if i > 0 {
+                        line.push(b',');
+                    }
+                    if let Sink::Jsonl { keys, .. } = &self.sink {
+                        line.extend_from_slice(keys[i].as_bytes());
+                    }
+                    match *c {
+                        Cell::Str(s) => {
+                            serde_json::to_writer(&mut line, s).map_err(io::Error::other)?
+                        }
+                        Cell::Num(x) => {
+                            if self.fmt_num(x) {
+                                line.extend_from_slice(self.scratch.as_bytes());
+                            } else {
+                                line.extend_from_slice(b"null");
+                            }
+                        }
+                        Cell::Int(n) => line.extend_from_slice(n.to_string().as_bytes()),
+                        Cell::Empty => line.extend_from_slice(b"null"),
+                    }
+                }
+                line.extend_from_slice(b"}\n");
+                if let Sink::Jsonl {
+                    out, line: keep, ..
+                } = &mut self.sink
+                {
+                    let r = out.write_all(&line);
+                    *keep = line;
+                    r?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes everything; call it (then [`AtomicFile::commit`]) before trusting the output.
+    pub fn finish(self) -> io::Result<()> {
+        match self.sink {
+            Sink::Csv(mut w) => w.flush(),
+            Sink::Jsonl { mut out, .. } => out.flush(),
+        }
+    }
+}
+
+fn csv_io(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// An output file that appears under its final name only when complete: it is written to a
+/// hidden temp file in the same folder (so the rename stays on one filesystem and is atomic)
+/// and renamed on [`commit`](Self::commit). Dropping it uncommitted (error, panic, Ctrl-C
+/// unwinding) deletes the temp file, so a crash never leaves a half-written result that looks
+/// finished.
+pub struct AtomicFile {
+    file: Option<File>,
+    temp: PathBuf,
+    target: PathBuf,
+}
+
+impl AtomicFile {
+    pub fn create(path: impl AsRef<Path>) -> io::Result<AtomicFile> {
+        let target = path.as_ref().to_path_buf();
+        let dir = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = target
+            .file_name()
+            .ok_or_else(|| {
+                io::Error::new(io::ErrorKind::InvalidInput, "output path has no file name")
+            })?
+            .to_string_lossy()
+            .into_owned();
+        loop {
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let temp = dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()));
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&temp)
+            {
+                Ok(file) => {
+                    return Ok(AtomicFile {
+                        file: Some(file),
+                        temp,
+                        target,
+                    })
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// A second handle on the temp file, to give a [`RowWriter`] (which owns its writer)
+    /// while this keeps the right to commit.
+    pub fn writer(&self) -> io::Result<File> {
+        self.file()?.try_clone()
+    }
+
+    fn file(&self) -> io::Result<&File> {
+        self.file
+            .as_ref()
+            .ok_or_else(|| io::Error::other("atomic file already committed"))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.target
+    }
+
+    pub fn temp_path(&self) -> &Path {
+        &self.temp
+    }
+
+    /// Syncs the data, renames over the final path, then syncs the folder so the rename
+    /// itself survives a power cut.
+    pub fn commit(mut self) -> io::Result<()> {
+        let file = self
+            .file
+            .take()
+            .ok_or_else(|| io::Error::other("already committed"))?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&self.temp, &self.target)?;
+        #[cfg(unix)]
+        if let Some(dir) = self.target.parent() {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut f = self.file()?;
+        f.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+    impl Write for Shared {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn render(format: OutputFormat, decimals: usize) -> String {
+        let buf = Shared::default();
+        let mut w = RowWriter::new(Box::new(buf.clone()), format, &["id", "p", "n", "note"])
+            .unwrap()
+            .with_decimals(decimals);
+        w.write_row(&[
+            Cell::Str("a,\"b\""),
+            Cell::Num(0.5),
+            Cell::Int(3),
+            Cell::Empty,
+        ])
+        .unwrap();
+        w.write_row(&[
+            Cell::Str("é\n"),
+            Cell::Num(-1e-9),
+            Cell::Int(0),
+            Cell::Num(f64::NAN),
+        ])
+        .unwrap();
+        assert!(w.write_row(&[Cell::Empty]).is_err());
+        w.finish().unwrap();
+        let v = buf.0.lock().unwrap().clone();
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn csv_output() {
+        assert_eq!(
+            render(OutputFormat::Csv, 6),
+            "id,p,n,note\n\"a,\"\"b\"\"\",0.500000,3,\n\"é\n\",0.000000,0,\n"
+        );
+    }
+
+    #[test]
+    fn jsonl_output() {
+        let s = render(OutputFormat::Jsonl, 3);
+        assert_eq!(
+            s,
+            "{\"id\":\"a,\\\"b\\\"\",\"p\":0.500,\"n\":3,\"note\":null}\n{\"id\":\"é\\n\",\"p\":0.000,\"n\":0,\"note\":null}\n"
+        );
+        for line in s.lines() {
+            serde_json::from_str::<serde_json::Value>(line).unwrap();
+        }
+    }
+
+    #[test]
+    fn single_empty_cell_row_is_not_a_blank_line() {
+        let buf = Shared::default();
+        let mut w = RowWriter::new(Box::new(buf.clone()), OutputFormat::Csv, &["a"]).unwrap();
+        w.write_row(&[Cell::Empty]).unwrap();
+        w.write_row(&[Cell::Num(f64::INFINITY)]).unwrap();
+        w.finish().unwrap();
+        let v = buf.0.lock().unwrap().clone();
+        assert_eq!(String::from_utf8(v).unwrap(), "a\n\"\"\n\"\"\n");
+    }
+
+    #[test]
+    fn output_format_from_extension() {
+        assert_eq!(
+            OutputFormat::from_path(Path::new("x/out.JSONL")),
+            OutputFormat::Jsonl
+        );
+        assert_eq!(
+            OutputFormat::from_path(Path::new("out.tsv")),
+            OutputFormat::Csv
+        );
+        assert_eq!(OutputFormat::from_path(Path::new("-")), OutputFormat::Csv);
+    }
+
+    #[test]
+    fn atomic_file_appears_only_on_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.csv");
+        std::fs::write(&target, "old").unwrap();
+        let f = AtomicFile::create(&target).unwrap();
+        let mut w = RowWriter::new(
+            Box::new(io::BufWriter::new(f.writer().unwrap())),
+            OutputFormat::Csv,
+            &["a"],
+        )
+        .unwrap();
+        w.write_row(&[Cell::Int(1)]).unwrap();
+        w.finish().unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
+        assert!(f.temp_path().exists());
+        f.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "a\n1\n");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+        let mut g = AtomicFile::create(&target).unwrap();
+        g.write_all(b"half").unwrap();
+        let temp = g.temp_path().to_path_buf();
+        drop(g);
+        assert!(!temp.exists());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "a\n1\n");
+    }
+}
