@@ -12,9 +12,11 @@
 //! 5. [`model`] holds the sparse linear learners that turn rows into labels.
 
 pub mod clean;
+mod error;
 pub mod ingest;
 pub mod model;
 pub mod tokenize;
 pub mod vectorize;
 
+pub use error::Error;
 pub use vectorize::sparse::{SparseRow, SparseRows};

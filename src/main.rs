@@ -1,3 +1,24 @@
-fn main() {
-    println!("stance: under construction");
+//! The `stance` binary: a thin shell over the library (see `cli`).
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match cli::run(cli) {
+        Ok(outcome) => outcome.exit_code(),
+        // A closed pipe (`stance ... | head`) is the reader's choice, not a failure.
+        Err(stance::Error::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("stance: error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }

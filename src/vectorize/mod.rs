@@ -12,7 +12,10 @@
 //! inspection. In hashing mode the hash modulo the bucket count is the feature, and no strings
 //! are kept at all: for vocabularies too large to hold.
 
+mod inspect;
 pub mod sparse;
+
+pub use inspect::TermInfo;
 
 use std::collections::HashMap;
 
@@ -601,7 +604,8 @@ impl Vectorizer {
         values.reserve(touched.len());
         let mut start = 0;
         for b in &self.blocks {
-            let end = start + touched[start..].partition_point(|&j| (j as usize) < b.offset + b.len);
+            let end =
+                start + touched[start..].partition_point(|&j| (j as usize) < b.offset + b.len);
             for &j in &touched[start..end] {
                 let j = j as usize;
                 let count = f64::from(std::mem::take(&mut counts[j]));
