@@ -1,0 +1,3 @@
+//! Unit tests for the individual rules (see also `tests/clean.rs` for whole pages).
+
+use super::*;
