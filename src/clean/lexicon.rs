@@ -18,6 +18,8 @@ pub(crate) enum Clutter {
     Ad,
     Legal,
     Byline,
+    /// A closing credit line ("Reporting by …; Editing by …", "Author: …"): the article is over.
+    Signoff,
     CommentMeta,
     Navigation,
     RelatedLink,
@@ -81,7 +83,10 @@ const STRONG: &[(&str, Clutter)] = &[
     ("privacy policy", Clutter::Legal),
     ("terms of use", Clutter::Legal),
     ("terms of service", Clutter::Legal),
+    ("powered by wordpress", Clutter::Legal),
     ("contains spoilers", Clutter::CommentMeta),
+    ("will not be published", Clutter::CommentMeta),
+    ("required fields are marked", Clutter::CommentMeta),
     ("comments are closed", Clutter::CommentMeta),
     ("log in to comment", Clutter::CommentMeta),
     ("sign in to comment", Clutter::CommentMeta),
@@ -112,8 +117,9 @@ const PREFIXES: &[(&str, Clutter)] = &[
     ("caption:", Clutter::Credit),
     ("file photo", Clutter::Credit),
     ("photo by ", Clutter::Credit),
-    ("author:", Clutter::Byline),
-    ("authors:", Clutter::Byline),
+    ("author:", Clutter::Signoff),
+    ("authors:", Clutter::Signoff),
+    ("about the author", Clutter::Signoff),
     ("written by ", Clutter::Byline),
     ("posted by ", Clutter::Byline),
     ("posted on ", Clutter::Byline),
@@ -122,9 +128,17 @@ const PREFIXES: &[(&str, Clutter)] = &[
     ("updated ", Clutter::Byline),
     ("updated:", Clutter::Byline),
     ("last updated", Clutter::Byline),
-    ("reporting by ", Clutter::Byline),
-    ("editing by ", Clutter::Byline),
-    ("additional reporting by ", Clutter::Byline),
+    ("reporting by ", Clutter::Signoff),
+    ("editing by ", Clutter::Signoff),
+    ("writing by ", Clutter::Signoff),
+    ("compiled by ", Clutter::Signoff),
+    ("additional reporting by ", Clutter::Signoff),
+    ("tags:", Clutter::Navigation),
+    ("tagged:", Clutter::Navigation),
+    ("filed under", Clutter::Navigation),
+    ("categories:", Clutter::Navigation),
+    ("category:", Clutter::Navigation),
+    ("topics:", Clutter::Navigation),
     ("read more:", Clutter::RelatedLink),
     ("read also:", Clutter::RelatedLink),
     ("also read:", Clutter::RelatedLink),
@@ -328,6 +342,8 @@ const RELATED_HEADINGS: &[&str] = &[
     "see also",
     "more from",
     "more stories",
+    "more posts",
+    "more articles",
     "more on this",
     "you may also like",
     "you might also like",
@@ -468,13 +484,51 @@ fn heading_core(lower: &str) -> (String, bool) {
     (core.join(" "), has_count)
 }
 
+/// Words a counted comment link uses: "342 comments", "Comments (3)", "12 replies".
+const COUNTED_WORDS: &[&str] = &["comments", "replies", "responses", "thoughts", "reactions"];
+
+/// Openings of WordPress-style thread titles: `2 thoughts on "<title>"`.
+const COUNTED_PREFIXES: &[&str] = &[
+    "thoughts on",
+    "responses to",
+    "comments on",
+    "replies to",
+    "comments to",
+    "thought on",
+    "response to",
+    "comment on",
+];
+
+/// Opens the reader-comment thread: a bare heading ("Comments", "Leave a reply"), a counted one
+/// ("Comments (3)", "12 replies"), a short action bar with a comment count in it ("▲ 1.2k · 342
+/// comments · Share"), or a counted thread title ("2 thoughts on …").
 pub(crate) fn is_comment_heading(lower: &str) -> bool {
-    if lower.split_whitespace().count() > 5 {
+    let words: Vec<&str> = bare_words(lower).collect();
+    let numeric = |w: &str| {
+        w.chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+    };
+    if words.first().is_some_and(|w| numeric(w)) {
+        let rest = words[1..].join(" ");
+        if COUNTED_PREFIXES.iter().any(|p| rest.starts_with(p)) {
+            return true;
+        }
+    }
+    if words.len() > 10 {
         return false;
     }
-    let (core, counted) = heading_core(lower);
-    COMMENT_HEADINGS.contains(&core.as_str())
-        || (counted && COUNTED_COMMENT_HEADINGS.contains(&core.as_str()))
+    if words.len() <= 5 {
+        let (core, counted) = heading_core(lower);
+        if COMMENT_HEADINGS.contains(&core.as_str())
+            || (counted && COUNTED_COMMENT_HEADINGS.contains(&core.as_str()))
+        {
+            return true;
+        }
+    }
+    words.windows(2).any(|p| {
+        (numeric(p[0]) && COUNTED_WORDS.contains(&p[1]))
+            || (COUNTED_WORDS.contains(&p[0]) && numeric(p[1]))
+    }) && !lower.trim_end().ends_with('.')
 }
 
 pub(crate) fn is_related_heading(lower: &str) -> bool {
@@ -526,7 +580,7 @@ mod tests {
         assert_eq!(classify("advertisement", 1, 80, 12), Some(Clutter::Ad));
         assert_eq!(
             classify("author: dave decamp", 3, 80, 12),
-            Some(Clutter::Byline)
+            Some(Clutter::Signoff)
         );
         // Weak words are prose inside a long sentence.
         let long = "the ministry said in its weekly newsletter that the talks would resume after the holidays in geneva";
@@ -542,6 +596,13 @@ mod tests {
         assert!(is_comment_heading("12 replies"));
         assert!(!is_comment_heading("replies"));
         assert!(!is_comment_heading("discussion"));
+        assert!(is_comment_heading(
+            "▲ 1.2k ▼ 342 comments share save report"
+        ));
+        assert!(is_comment_heading("2 thoughts on “why a ceasefire now”"));
+        assert!(!is_comment_heading(
+            "the minister received 342 comments from the public."
+        ));
         assert!(is_related_heading("other topics of interest"));
         assert!(is_related_heading("related posts"));
         assert!(!is_related_heading("other ukraine news this week"));

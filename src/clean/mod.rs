@@ -186,6 +186,9 @@ enum Phase {
     /// Before the first body paragraph: headline, dek, navigation.
     Top,
     Body,
+    /// After a closing credit ("Reporting by …", "Author: …"): what follows until a comment
+    /// thread is the author's bio, standards notes and the like, not article text.
+    Signed,
     Comments,
     /// After the page footer or the end of the comment thread: nothing is article any more.
     Tail,
@@ -209,11 +212,15 @@ fn assign_roles(segs: &[Seg], cfg: &CleanConfig) -> Roles {
     let mut body_start = n;
     let mut comment_start = n;
     let mut byline_names = Vec::new();
+    let menus = menu_blocks(segs, cfg);
     for (i, s) in segs.iter().enumerate() {
         if phase == Phase::Tail {
             break;
         }
-        if s.clutter == Some(lexicon::Clutter::Byline) {
+        if matches!(
+            s.clutter,
+            Some(lexicon::Clutter::Byline | lexicon::Clutter::Signoff)
+        ) {
             if let Some(name) = shape::byline_name(s) {
                 byline_names.push(name);
             }
@@ -228,7 +235,11 @@ fn assign_roles(segs: &[Seg], cfg: &CleanConfig) -> Roles {
         }
         match phase {
             Phase::Top => {
-                if s.is_furniture() || s.comment_heading || s.related_heading {
+                if s.is_furniture()
+                    || s.comment_heading
+                    || s.related_heading
+                    || menus.contains(&s.block)
+                {
                     continue;
                 }
                 if s.article_prose(cfg) {
@@ -242,18 +253,27 @@ fn assign_roles(segs: &[Seg], cfg: &CleanConfig) -> Roles {
                         kinds[i] = Some(UnitKind::Headline);
                         headline_key = Some(&s.key);
                     }
-                } else if !dek_checked {
+                } else if !dek_checked && s.alpha_words >= cfg.min_dek_words() {
+                    // Only a line long enough to be a dek decides; "5 min read" or a category
+                    // between headline and dek does not.
                     dek_checked = true;
-                    if !cfg.drop_dek && !s.title_case && s.alpha_words >= cfg.min_dek_words() {
+                    if !cfg.drop_dek && !s.title_case {
                         kinds[i] = Some(UnitKind::Paragraph);
                     }
                 }
             }
-            Phase::Body => {
+            Phase::Body | Phase::Signed => {
                 if s.comment_heading {
                     phase = Phase::Comments;
                     comment_start = i;
-                } else if !s.is_furniture() && s.article_prose(cfg) {
+                } else if s.clutter == Some(lexicon::Clutter::Signoff) {
+                    phase = Phase::Signed;
+                } else if phase == Phase::Body
+                    && !s.is_furniture()
+                    && !s.truncated
+                    && s.article_prose(cfg)
+                {
+                    // A paragraph cut off with "[…]" is a site's excerpt of another page.
                     kinds[i] = Some(UnitKind::Paragraph);
                 }
             }
@@ -273,6 +293,24 @@ fn assign_roles(segs: &[Seg], cfg: &CleanConfig) -> Roles {
         comment_start,
         byline_names,
     }
+}
+
+/// Blocks that are menus: three or more lines, none of them a sentence, averaging at most three
+/// words ("Home / About / Archive / Contact" one per line, with the site name among them). The
+/// site name in such a block is title-shaped and would otherwise be taken for the headline.
+fn menu_blocks(segs: &[Seg], cfg: &CleanConfig) -> HashSet<usize> {
+    let mut stats: HashMap<usize, (usize, usize, bool)> = HashMap::new();
+    for s in segs {
+        let e = stats.entry(s.block).or_insert((0, 0, false));
+        e.0 += 1;
+        e.1 += s.words;
+        e.2 |= s.article_prose(cfg) && !s.is_furniture();
+    }
+    stats
+        .into_iter()
+        .filter(|(_, (n, words, prose))| *n >= 3 && !prose && *words <= 3 * n)
+        .map(|(b, _)| b)
+        .collect()
 }
 
 /// Drops excerpts of other stories.
@@ -432,20 +470,48 @@ fn looks_like_bio(s: &Seg) -> bool {
     name_ok && BIO_ROLES.iter().any(|r| lexicon::has_phrase(lower, r))
 }
 
-/// Drops later copies of a kept headline or paragraph: a page repeats its own text in pull quotes
-/// and sticky headers, and a duplicate unit would double its weight. Comments are exempt: two
-/// readers may well write the same short reply.
+/// Drops later copies of a kept headline or paragraph: a page repeats its own text in pull
+/// quotes and sticky headers, and a duplicate unit would double its weight. A pull quote is
+/// usually one sentence lifted from a longer paragraph, so a paragraph whose sentences all
+/// appeared earlier is a copy too (if it is long enough that the overlap is not chance).
+/// Comments are exempt: two readers may well write the same short reply.
 fn drop_repeats(segs: &[Seg], kinds: &mut [Option<UnitKind>]) {
     let mut seen: HashSet<&str> = HashSet::new();
+    let mut sentences: HashSet<String> = HashSet::new();
     for (i, s) in segs.iter().enumerate() {
-        match kinds[i] {
-            Some(UnitKind::Headline) | Some(UnitKind::Paragraph) => {
-                if !seen.insert(&s.key) {
-                    kinds[i] = None;
-                }
-            }
-            _ => {}
+        if !matches!(kinds[i], Some(UnitKind::Headline | UnitKind::Paragraph)) {
+            continue;
         }
+        let keys = sentence_keys(&s.text);
+        let lifted = s.words >= 6 && !keys.is_empty() && keys.iter().all(|k| sentences.contains(k));
+        if !seen.insert(&s.key) || lifted {
+            kinds[i] = None;
+            continue;
+        }
+        sentences.extend(keys);
+    }
+}
+
+/// Repetition keys of the sentences of a text (split after `.`, `?`, `!` followed by a space).
+fn sentence_keys(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let end = matches!(b, b'.' | b'?' | b'!') && bytes.get(i + 1).map_or(true, |&n| n == b' ');
+        if end {
+            push_key(&text[start..=i], &mut out);
+            start = i + 1;
+        }
+    }
+    push_key(&text[start..], &mut out);
+    out
+}
+
+fn push_key(sentence: &str, out: &mut Vec<String>) {
+    let key = shape::key_of(&sentence.to_lowercase());
+    if !key.is_empty() {
+        out.push(key);
     }
 }
 

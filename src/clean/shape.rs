@@ -42,6 +42,8 @@ pub(crate) enum Ending {
 /// One candidate unit: a line, or several lines of one block joined because they were wrapped.
 #[derive(Debug, Clone)]
 pub(crate) struct Seg {
+    /// Index of the block (run of lines between blank lines) the segment comes from.
+    pub block: usize,
     /// Whitespace-collapsed text (runs of any Unicode whitespace become one space).
     pub text: String,
     pub lower: String,
@@ -64,6 +66,8 @@ pub(crate) struct Seg {
     pub related_heading: bool,
     pub terminator: bool,
     pub comment_meta: bool,
+    /// Ends in an elision mark ("[…]", "[...]"): an excerpt cut off by the site, i.e. a teaser.
+    pub truncated: bool,
 }
 
 impl Seg {
@@ -148,12 +152,24 @@ pub(crate) fn collapse(s: &str) -> String {
 
 /// Strips closing quotes and brackets so `…said.”` ends in `.`.
 fn last_meaningful(s: &str) -> Option<char> {
-    s.chars()
-        .rev()
-        .find(|c| !matches!(c, '"' | '\'' | '”' | '’' | '»' | ')' | ']' | '*' | '_'))
+    s.chars().rev().find(|c| {
+        !c.is_whitespace() && !matches!(c, '"' | '\'' | '”' | '’' | '»' | ')' | ']' | '*' | '_')
+    })
 }
 
 fn ending_of(s: &str) -> Ending {
+    // "Marta W." / "J. R. Smith Jr." end in a full stop but are names: a final initial in a
+    // short line is not the end of a sentence.
+    let mut ws = s.split_whitespace();
+    let last = ws.next_back().unwrap_or("");
+    let initial = last.len() <= 3
+        && last.ends_with('.')
+        && last.chars().next().is_some_and(char::is_uppercase)
+        && last.chars().filter(|c| c.is_alphabetic()).count() <= 2
+        && ws.count() <= 3;
+    if initial {
+        return Ending::Open;
+    }
     match last_meaningful(s) {
         Some('.' | '…') => Ending::Stop,
         Some('?' | '!' | '？' | '！') => Ending::Exclaim,
@@ -201,7 +217,7 @@ pub(crate) fn is_title_case(s: &str) -> bool {
     considered > 0 && capital * 4 >= considered * 3
 }
 
-fn key_of(lower: &str) -> String {
+pub(crate) fn key_of(lower: &str) -> String {
     let mut key = String::with_capacity(lower.len());
     for w in lower
         .split(|c: char| !c.is_alphanumeric())
@@ -222,7 +238,7 @@ fn is_separated(s: &str) -> bool {
 }
 
 /// Builds a segment's features from its collapsed text.
-pub(crate) fn describe(text: String, cfg: &CleanConfig) -> Seg {
+pub(crate) fn describe(text: String, block: usize, cfg: &CleanConfig) -> Seg {
     let lower = text.to_lowercase();
     let words = text.split_whitespace().count();
     let alpha_words = text
@@ -234,7 +250,12 @@ pub(crate) fn describe(text: String, cfg: &CleanConfig) -> Seg {
     let separated = is_separated(&text) && words <= cfg.short_words() && ending != Ending::Stop;
     let clutter = lexicon::classify(&lower, words, cfg.max_clutter_words(), cfg.short_words())
         .or_else(|| byline(&text, &lower, words, ending).then_some(Clutter::Byline));
+    let truncated = ["[…]", "[...]", "(…)", "(...)", "[…]"]
+        .iter()
+        .any(|m| text.ends_with(m));
     Seg {
+        block,
+        truncated,
         key: key_of(&lower),
         words,
         alpha_words,
@@ -317,17 +338,21 @@ fn continues(prev: &Seg, next: &Seg) -> bool {
 pub(crate) fn segments(text: &str, cfg: &CleanConfig) -> Vec<Seg> {
     let mut out: Vec<Seg> = Vec::new();
     let mut prev_in_block = false;
+    let mut block = 0;
     for line in lines(text) {
         if line.is_empty() {
+            if prev_in_block {
+                block += 1;
+            }
             prev_in_block = false;
             continue;
         }
-        let seg = describe(line, cfg);
+        let seg = describe(line, block, cfg);
         if prev_in_block {
             if let Some(last) = out.last_mut() {
                 if continues(last, &seg) {
                     let joined = format!("{} {}", last.text, seg.text);
-                    *last = describe(joined, cfg);
+                    *last = describe(joined, block, cfg);
                     continue;
                 }
             }
@@ -343,7 +368,7 @@ mod tests {
     use super::*;
 
     fn seg(s: &str) -> Seg {
-        describe(s.to_string(), &CleanConfig::default())
+        describe(s.to_string(), 0, &CleanConfig::default())
     }
 
     #[test]
@@ -353,6 +378,9 @@ mod tests {
         assert_eq!(ending_of("In other news,"), Ending::Continues);
         assert_eq!(ending_of("From the briefing on Dec. 2"), Ending::Open);
         assert_eq!(ending_of("Department news:"), Ending::Colon);
+        assert_eq!(ending_of("Marta W."), Ending::Open);
+        assert_eq!(ending_of("It was plan B. Then C."), Ending::Stop);
+        assert_eq!(ending_of("Required fields are marked *"), Ending::Open);
     }
 
     #[test]
