@@ -80,7 +80,12 @@ impl Seg {
             Ending::Stop | Ending::Continues => true,
             // Headlines and teaser titles are often questions; a short single question is
             // treated as one, longer or multi-sentence ones as text.
-            Ending::Exclaim => self.words > cfg.max_title_question_words() || self.inner_stops > 0,
+            // A quoted exclamation is speech, not a title.
+            Ending::Exclaim => {
+                self.words > cfg.max_title_question_words()
+                    || self.inner_stops > 0
+                    || self.text.starts_with(['"', '“', '«', '„', '\''])
+            }
             Ending::Colon => self.words > cfg.max_label_words(),
             Ending::Open => self.words >= cfg.long_line_words(),
         }
@@ -249,7 +254,10 @@ pub(crate) fn describe(text: String, block: usize, cfg: &CleanConfig) -> Seg {
     let ending = ending_of(&text);
     let separated = is_separated(&text) && words <= cfg.short_words() && ending != Ending::Stop;
     let clutter = lexicon::classify(&lower, words, cfg.max_clutter_words(), cfg.short_words())
-        .or_else(|| byline(&text, &lower, words, ending).then_some(Clutter::Byline));
+        .or_else(|| byline(&text, &lower, words, ending).then_some(Clutter::Byline))
+        .or_else(|| {
+            (words <= cfg.max_clutter_words() && agency_credit(&text)).then_some(Clutter::Credit)
+        });
     let truncated = ["[…]", "[...]", "(…)", "(...)", "[…]"]
         .iter()
         .any(|m| text.ends_with(m));
@@ -274,10 +282,28 @@ pub(crate) fn describe(text: String, block: usize, cfg: &CleanConfig) -> Seg {
     }
 }
 
+/// Agency photo credits are written in capitals with a slash ("REUTERS/Gleb Garanich",
+/// "AP Photo/Efrem Lukatsky"); case matters, because "a Reuters/Ipsos poll" is prose.
+fn agency_credit(text: &str) -> bool {
+    [
+        "REUTERS/",
+        "AFP/",
+        "/AFP",
+        "AP Photo/",
+        "EPA/",
+        "/EPA",
+        "ANADOLU/",
+        "/TASS",
+        "TASS/",
+    ]
+    .iter()
+    .any(|m| text.contains(m))
+}
+
 /// "By Jane Doe", "By Jane Doe, Reuters." — but not "By the end of 2024, ...": a byline is
 /// short and the word after "By" is a capitalised name.
 fn byline(text: &str, lower: &str, words: usize, ending: Ending) -> bool {
-    if !lower.starts_with("by ") || words > 8 || words < 2 {
+    if !lower.starts_with("by ") || !(2..=8).contains(&words) {
         return false;
     }
     let second = text.split_whitespace().nth(1).unwrap_or("");
@@ -310,11 +336,12 @@ pub(crate) fn byline_name(seg: &Seg) -> Option<String> {
     (!name.is_empty()).then(|| name.join(" "))
 }
 
-/// Whether line `next` continues line `prev` of the same block (hard-wrapped text). Only when
-/// `prev` cannot end a sentence: it ends with a comma/hyphen/connector word, or `next` starts in
-/// lower case. Titles, furniture and very short lines (names, handles) never absorb a line.
-fn continues(prev: &Seg, next: &Seg) -> bool {
-    if prev.is_furniture() || next.is_furniture() || prev.words < 3 {
+/// Whether line `next` continues the segment whose last line is `prev` (hard-wrapped text).
+/// Only when `prev` cannot end a sentence: it ends with a comma/hyphen/connector word, or `next`
+/// starts in lower case. Titles, furniture and very short one-line segments (names, handles)
+/// never absorb a line. Decided on the two lines alone, so joining stays linear.
+fn continues(prev: &Seg, next: &Seg, segment_words: usize) -> bool {
+    if prev.is_furniture() || next.is_furniture() || segment_words < 3 {
         return false;
     }
     if matches!(prev.ending, Ending::Stop | Ending::Exclaim | Ending::Colon) {
@@ -337,29 +364,40 @@ fn continues(prev: &Seg, next: &Seg) -> bool {
 /// are joined. Blank lines end a block; a block never joins across them.
 pub(crate) fn segments(text: &str, cfg: &CleanConfig) -> Vec<Seg> {
     let mut out: Vec<Seg> = Vec::new();
-    let mut prev_in_block = false;
+    // The segment being built: its lines, word count, and the description of its last line.
+    let mut pending: Vec<String> = Vec::new();
+    let mut pending_words = 0;
+    let mut last_line: Option<Seg> = None;
     let mut block = 0;
+    let flush = |pending: &mut Vec<String>, out: &mut Vec<Seg>, last: Option<Seg>, block| {
+        match pending.len() {
+            0 => {}
+            1 => out.extend(last),
+            _ => out.push(describe(pending.join(" "), block, cfg)),
+        }
+        pending.clear();
+    };
     for line in lines(text) {
         if line.is_empty() {
-            if prev_in_block {
+            if !pending.is_empty() {
+                flush(&mut pending, &mut out, last_line.take(), block);
                 block += 1;
             }
-            prev_in_block = false;
             continue;
         }
         let seg = describe(line, block, cfg);
-        if prev_in_block {
-            if let Some(last) = out.last_mut() {
-                if continues(last, &seg) {
-                    let joined = format!("{} {}", last.text, seg.text);
-                    *last = describe(joined, block, cfg);
-                    continue;
-                }
-            }
+        let joins = last_line
+            .as_ref()
+            .is_some_and(|prev| continues(prev, &seg, pending_words));
+        if !joins {
+            flush(&mut pending, &mut out, last_line.take(), block);
+            pending_words = 0;
         }
-        out.push(seg);
-        prev_in_block = true;
+        pending.push(seg.text.clone());
+        pending_words += seg.words;
+        last_line = Some(seg);
     }
+    flush(&mut pending, &mut out, last_line.take(), block);
     out
 }
 
@@ -405,6 +443,15 @@ mod tests {
         assert!(seg("The talks resumed.").article_prose(&cfg));
         assert!(!seg("Other Ukraine News This Week").article_prose(&cfg));
         assert!(!seg("Death knell for the Summit of the Americas?").article_prose(&cfg));
+        assert!(seg("“We will win!”").article_prose(&cfg));
+        assert_eq!(
+            seg("Soldiers fire a howitzer near Bakhmut. REUTERS/Sofiia Gatilova").clutter,
+            Some(Clutter::Credit)
+        );
+        assert_eq!(
+            seg("A Reuters/Ipsos poll showed support falling.").clutter,
+            None
+        );
         assert!(seg("In other diplomatic news related to the war in Ukraine,").article_prose(&cfg));
         assert!(!seg("U.S. State Department news:").article_prose(&cfg));
         assert!(seg("Why would anyone believe this?").comment_prose(&cfg));
