@@ -256,8 +256,10 @@ fn assign_roles(segs: &[Seg], cfg: &CleanConfig) -> Roles {
                 } else if !dek_checked && s.alpha_words >= cfg.min_dek_words() {
                     // Only a line long enough to be a dek decides; "5 min read" or a category
                     // between headline and dek does not.
+                    // A bulleted "key points" list is not a standfirst.
                     dek_checked = true;
-                    if !cfg.drop_dek && !s.title_case {
+                    let bullet = s.text.starts_with(['-', '*', '•', '–', '—', '▪', '►', '·']);
+                    if !cfg.drop_dek && !s.title_case && !bullet {
                         kinds[i] = Some(UnitKind::Paragraph);
                     }
                 }

@@ -70,6 +70,10 @@ fn dek_is_kept_as_a_paragraph_unless_configured_off() {
         ..CleanConfig::default()
     };
     assert_eq!(segment_with(page, &cfg).len(), 2);
+    // A bulleted summary under the headline is not a dek.
+    let page = "Talks Stall Over Security Guarantees\n- Neither side is ready to give ground\n\n\
+                The delegations left Istanbul without a date for the next round.";
+    assert_eq!(segment(page).len(), 2);
 }
 
 #[test]
