@@ -16,7 +16,10 @@ pub(crate) enum Clutter {
     Cookie,
     Correction,
     Ad,
+    /// Copyright footer: the page is over.
     Legal,
+    /// Privacy/terms links: dropped, but they also occur in menus, so they end nothing.
+    Policy,
     Byline,
     /// A closing credit line ("Reporting by …; Editing by …", "Author: …"): the article is over.
     Signoff,
@@ -28,23 +31,30 @@ pub(crate) enum Clutter {
 /// Phrases that mark a segment as furniture wherever they occur in it (for segments up to the
 /// configured length): nobody writes "subscribe to our newsletter" inside a news paragraph.
 const STRONG: &[(&str, Clutter)] = &[
-    ("follow us", Clutter::Social),
+    ("follow us on", Clutter::Social),
     ("follow me on", Clutter::Social),
     ("follow him on", Clutter::Social),
     ("follow her on", Clutter::Social),
     ("follow them on", Clutter::Social),
-    ("share this", Clutter::Social),
-    ("share on", Clutter::Social),
-    ("share via", Clutter::Social),
+    ("share this article", Clutter::Social),
+    ("share this story", Clutter::Social),
+    ("share this post", Clutter::Social),
+    ("share on facebook", Clutter::Social),
+    ("share on twitter", Clutter::Social),
+    ("share on x", Clutter::Social),
+    ("share on linkedin", Clutter::Social),
+    ("share on whatsapp", Clutter::Social),
     ("share article", Clutter::Social),
     ("share story", Clutter::Social),
     ("tweet this", Clutter::Social),
     ("copy link", Clutter::Social),
     ("subscribe now", Clutter::Promo),
     ("subscribe to our", Clutter::Promo),
-    ("subscribe for", Clutter::Promo),
-    ("sign up for", Clutter::Promo),
-    ("sign up to", Clutter::Promo),
+    ("subscribe for free", Clutter::Promo),
+    ("sign up for our", Clutter::Promo),
+    ("sign up for free", Clutter::Promo),
+    ("sign up to our", Clutter::Promo),
+    ("sign up to receive", Clutter::Promo),
     ("our newsletter", Clutter::Promo),
     ("in your inbox", Clutter::Promo),
     ("click here", Clutter::Promo),
@@ -52,11 +62,11 @@ const STRONG: &[(&str, Clutter)] = &[
     ("download our app", Clutter::Promo),
     ("download the app", Clutter::Promo),
     ("become a member", Clutter::Promo),
+    ("becoming a member", Clutter::Promo),
+    ("support our work", Clutter::Promo),
     ("support our journalism", Clutter::Promo),
     ("support independent journalism", Clutter::Promo),
     ("want more of our", Clutter::Promo),
-    ("don't miss a", Clutter::Promo),
-    ("don’t miss a", Clutter::Promo),
     ("we use cookies", Clutter::Cookie),
     ("uses cookies", Clutter::Cookie),
     ("use of cookies", Clutter::Cookie),
@@ -80,14 +90,13 @@ const STRONG: &[(&str, Clutter)] = &[
     ("sponsored content", Clutter::Ad),
     ("paid content", Clutter::Ad),
     ("all rights reserved", Clutter::Legal),
-    ("privacy policy", Clutter::Legal),
-    ("terms of use", Clutter::Legal),
-    ("terms of service", Clutter::Legal),
-    ("powered by wordpress", Clutter::Legal),
     ("contains spoilers", Clutter::CommentMeta),
     ("will not be published", Clutter::CommentMeta),
     ("required fields are marked", Clutter::CommentMeta),
     ("comments are closed", Clutter::CommentMeta),
+    ("to post a comment", Clutter::CommentMeta),
+    ("to leave a comment", Clutter::CommentMeta),
+    ("must be logged in", Clutter::CommentMeta),
     ("log in to comment", Clutter::CommentMeta),
     ("sign in to comment", Clutter::CommentMeta),
     ("getty images", Clutter::Credit),
@@ -120,6 +129,8 @@ const PREFIXES: &[(&str, Clutter)] = &[
     ("author:", Clutter::Signoff),
     ("authors:", Clutter::Signoff),
     ("about the author", Clutter::Signoff),
+    ("note from the author", Clutter::Signoff),
+    ("a note from the author", Clutter::Signoff),
     ("written by ", Clutter::Byline),
     ("posted by ", Clutter::Byline),
     ("posted on ", Clutter::Byline),
@@ -150,6 +161,19 @@ const PREFIXES: &[(&str, Clutter)] = &[
     ("copyright ", Clutter::Legal),
     ("(c) ", Clutter::Legal),
     ("skip to ", Clutter::Navigation),
+    ("share this", Clutter::Social),
+    ("share via", Clutter::Social),
+    ("share:", Clutter::Social),
+];
+
+/// Phrases that are furniture only in short segments: a footer link row says "Privacy Policy",
+/// but so may a sentence about a company.
+const SHORT_PHRASES: &[(&str, Clutter)] = &[
+    ("privacy policy", Clutter::Policy),
+    ("terms of use", Clutter::Policy),
+    ("terms of service", Clutter::Policy),
+    ("terms and conditions", Clutter::Policy),
+    ("powered by", Clutter::Policy),
 ];
 
 /// Single words that are furniture only in short segments: "Advertisement" alone is an ad slot,
@@ -314,6 +338,97 @@ const COMMENT_META_WORDS: &[&str] = &[
     "now",
 ];
 
+/// Words of date/time lines ("March 12, 2025 9:41 PM · 3 min read", "2 hours ago").
+const DATE_WORDS: &[&str] = &[
+    "jan",
+    "january",
+    "feb",
+    "february",
+    "mar",
+    "march",
+    "apr",
+    "april",
+    "may",
+    "jun",
+    "june",
+    "jul",
+    "july",
+    "aug",
+    "august",
+    "sep",
+    "sept",
+    "september",
+    "oct",
+    "october",
+    "nov",
+    "november",
+    "dec",
+    "december",
+    "mon",
+    "monday",
+    "tue",
+    "tuesday",
+    "wed",
+    "wednesday",
+    "thu",
+    "thursday",
+    "fri",
+    "friday",
+    "sat",
+    "saturday",
+    "sun",
+    "sunday",
+    "am",
+    "pm",
+    "a.m",
+    "p.m",
+    "gmt",
+    "utc",
+    "est",
+    "edt",
+    "cet",
+    "cest",
+    "bst",
+    "pst",
+    "msk",
+    "eet",
+    "ago",
+    "min",
+    "mins",
+    "minute",
+    "minutes",
+    "hour",
+    "hours",
+    "day",
+    "days",
+    "read",
+    "updated",
+    "published",
+    "posted",
+    "at",
+    "on",
+    "last",
+    "today",
+    "yesterday",
+    "reading",
+    "time",
+];
+
+/// A date/time stamp: short, with a number, and nothing but date words and numbers. Datelines
+/// carry no content and sit between a headline and its dek or between comments.
+pub(crate) fn is_dateline(lower: &str) -> bool {
+    let (mut n, mut datey, mut digits) = (0usize, 0usize, false);
+    for w in bare_words(lower) {
+        n += 1;
+        let has_digit = w.chars().any(|c| c.is_ascii_digit());
+        digits |= has_digit;
+        if has_digit || DATE_WORDS.contains(&w) {
+            datey += 1;
+        }
+    }
+    (1..=10).contains(&n) && digits && datey * 10 >= n * 8
+}
+
 /// Phrases that close a teaser card ("keep reading", "read more"): a site only prints them under
 /// an excerpt of another page.
 const TERMINATORS: &[&str] = &[
@@ -420,12 +535,14 @@ pub(crate) fn bare_words(lower: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Furniture class by vocabulary, or None. `words` is the segment's word count; `short` is the
-/// word limit under which weak words and nav-word density count.
+/// word limit under which weak words and nav-word density count, and only for segments that are
+/// not full sentences (`sentence`): "The ministry's newsletter said so." is prose.
 pub(crate) fn classify(
     lower: &str,
     words: usize,
     max_words: usize,
     short: usize,
+    sentence: bool,
 ) -> Option<Clutter> {
     for (p, kind) in PREFIXES {
         if lower.starts_with(p) && words <= max_words {
@@ -439,7 +556,12 @@ pub(crate) fn classify(
             }
         }
     }
-    if words <= short {
+    if words <= short && !sentence {
+        for (p, kind) in SHORT_PHRASES {
+            if has_phrase(lower, p) {
+                return Some(*kind);
+            }
+        }
         for w in bare_words(lower) {
             if let Some((_, kind)) = WEAK.iter().find(|(k, _)| *k == w) {
                 return Some(*kind);
@@ -565,27 +687,36 @@ mod tests {
     #[test]
     fn vocabulary_classes() {
         assert_eq!(
-            classify("follow us on social", 4, 80, 12),
+            classify("follow us on social", 4, 80, 12, false),
             Some(Clutter::Social)
         );
-        assert_eq!(classify("google cta", 2, 80, 12), Some(Clutter::Navigation));
         assert_eq!(
-            classify("top photo credit: a man (dod photo)", 7, 80, 12),
+            classify("google cta", 2, 80, 12, false),
+            Some(Clutter::Navigation)
+        );
+        assert_eq!(
+            classify("top photo credit: a man (dod photo)", 7, 80, 12, false),
             Some(Clutter::Credit)
         );
         assert_eq!(
-            classify("home world politics opinion", 4, 80, 12),
+            classify("home world politics opinion", 4, 80, 12, false),
             Some(Clutter::Navigation)
         );
-        assert_eq!(classify("advertisement", 1, 80, 12), Some(Clutter::Ad));
         assert_eq!(
-            classify("author: dave decamp", 3, 80, 12),
+            classify("advertisement", 1, 80, 12, false),
+            Some(Clutter::Ad)
+        );
+        assert_eq!(
+            classify("author: dave decamp", 3, 80, 12, false),
             Some(Clutter::Signoff)
         );
         // Weak words are prose inside a long sentence.
         let long = "the ministry said in its weekly newsletter that the talks would resume after the holidays in geneva";
-        assert_eq!(classify(long, 18, 80, 12), None);
-        assert_eq!(classify("the talks resumed in geneva.", 5, 80, 12), None);
+        assert_eq!(classify(long, 18, 80, 12, false), None);
+        assert_eq!(
+            classify("the talks resumed in geneva.", 5, 80, 12, false),
+            None
+        );
     }
 
     #[test]
@@ -609,6 +740,10 @@ mod tests {
         assert!(is_terminator("keep readingshow less"));
         assert!(!is_terminator("read more:"));
         assert!(is_comment_meta("reply · like · 3h"));
+        assert!(is_dateline("march 12, 2025 9:41 pm 3 min read"));
+        assert!(is_dateline("updated 2 hours ago"));
+        assert!(!is_dateline("kyiv, march 12"));
+        assert!(!is_dateline("russian strike on odesa kills 4"));
         assert!(is_comment_meta("▲ 142 points"));
         assert!(!is_comment_meta("i like this plan a lot"));
     }

@@ -226,7 +226,10 @@ fn assign_roles(segs: &[Seg], cfg: &CleanConfig) -> Roles {
             }
         }
         // A copyright/legal line after the content is the page footer.
-        if s.clutter == Some(lexicon::Clutter::Legal) && phase != Phase::Top {
+        if s.clutter == Some(lexicon::Clutter::Legal)
+            && phase != Phase::Top
+            && s.words <= 2 * cfg.short_words()
+        {
             phase = Phase::Tail;
             continue;
         }
@@ -253,13 +256,16 @@ fn assign_roles(segs: &[Seg], cfg: &CleanConfig) -> Roles {
                         kinds[i] = Some(UnitKind::Headline);
                         headline_key = Some(&s.key);
                     }
-                } else if !dek_checked && s.alpha_words >= cfg.min_dek_words() {
-                    // Only a line long enough to be a dek decides; "5 min read" or a category
-                    // between headline and dek does not.
-                    // A bulleted "key points" list is not a standfirst.
+                } else if !dek_checked {
+                    // The dek is the line right under the headline (furniture aside); a
+                    // bulleted "key points" list or a label there means the page has none.
                     dek_checked = true;
                     let bullet = s.text.starts_with(['-', '*', '•', '–', '—', '▪', '►', '·']);
-                    if !cfg.drop_dek && !s.title_case && !bullet {
+                    if !cfg.drop_dek
+                        && !s.title_case
+                        && !bullet
+                        && s.alpha_words >= cfg.min_dek_words()
+                    {
                         kinds[i] = Some(UnitKind::Paragraph);
                     }
                 }

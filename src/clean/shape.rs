@@ -253,11 +253,19 @@ pub(crate) fn describe(text: String, block: usize, cfg: &CleanConfig) -> Seg {
     let junk = !text.chars().any(char::is_alphanumeric);
     let ending = ending_of(&text);
     let separated = is_separated(&text) && words <= cfg.short_words() && ending != Ending::Stop;
-    let clutter = lexicon::classify(&lower, words, cfg.max_clutter_words(), cfg.short_words())
-        .or_else(|| byline(&text, &lower, words, ending).then_some(Clutter::Byline))
-        .or_else(|| {
-            (words <= cfg.max_clutter_words() && agency_credit(&text)).then_some(Clutter::Credit)
-        });
+    let sentence = ending == Ending::Stop && words > 1;
+    let clutter = lexicon::classify(
+        &lower,
+        words,
+        cfg.max_clutter_words(),
+        cfg.short_words(),
+        sentence,
+    )
+    .or_else(|| byline(&text, &lower, words, ending).then_some(Clutter::Byline))
+    .or_else(|| (ending != Ending::Stop && lexicon::is_dateline(&lower)).then_some(Clutter::Byline))
+    .or_else(|| {
+        (words <= cfg.max_clutter_words() && agency_credit(&text)).then_some(Clutter::Credit)
+    });
     let truncated = ["[…]", "[...]", "(…)", "(...)", "[…]"]
         .iter()
         .any(|m| text.ends_with(m));

@@ -298,3 +298,28 @@ fn unit_kind_serializes_lowercase() {
     );
     assert_eq!(UnitKind::Headline.to_string(), "headline");
 }
+
+#[test]
+fn furniture_words_inside_ordinary_sentences_do_not_drop_them() {
+    let page = "Officials said they share this view of the talks.\n\n\
+                Kyiv will sign up for the program next year, the ministry said.\n\n\
+                The company changed its privacy policy after the leak.\n\n\
+                A Reuters/Ipsos poll showed support for aid falling.\n\n\
+                The second round is due in March.";
+    assert_eq!(segment(page).len(), 5);
+}
+
+#[test]
+fn datelines_are_dropped_and_do_not_hide_the_dek() {
+    let page = "Talks Stall Over Security Guarantees\nMarch 12, 2025 9:41 PM · 3 min read\n\
+                Neither side is ready to give ground on the question of foreign troops\n\n\
+                The delegations left Istanbul without a date for the next round.";
+    assert_eq!(
+        kt(page)[1],
+        u(
+            P,
+            "Neither side is ready to give ground on the question of foreign troops"
+        )
+    );
+    assert_eq!(segment(page).len(), 3);
+}
