@@ -23,8 +23,11 @@ use crate::{SparseRow, SparseRows};
 pub const ABSENT_CLASS_INTERCEPT: f64 = -1e30;
 
 /// How scores become probabilities.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(tag = "type")]
+///
+/// Serialized internally tagged (`{"type": "Platt", "a": [..], "b": [..]}`) in human-readable
+/// formats (JSON, TOML); in binary formats (bincode), which cannot deserialize internally tagged
+/// enums, as an ordinary externally tagged enum. See the `Serialize` impl below.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Link {
     /// `p = softmax(scores)`: exact for multinomial logistic regression and for naive Bayes
     /// (whose scores are joint log-likelihoods).
@@ -32,6 +35,46 @@ pub enum Link {
     /// One-vs-rest sigmoids `p_c = 1 / (1 + exp(-(a_c * score_c + b_c)))`, normalized to sum 1.
     /// Used for SVMs (Platt scaling fitted on the training margins) and one-vs-rest logistic.
     Platt { a: Vec<f64>, b: Vec<f64> },
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "type")]
+enum LinkTagged {
+    Softmax,
+    Platt { a: Vec<f64>, b: Vec<f64> },
+}
+
+#[derive(Serialize, Deserialize)]
+enum LinkPlain {
+    Softmax,
+    Platt { a: Vec<f64>, b: Vec<f64> },
+}
+
+impl Serialize for Link {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match (self.clone(), s.is_human_readable()) {
+            (Link::Softmax, true) => LinkTagged::Softmax.serialize(s),
+            (Link::Platt { a, b }, true) => LinkTagged::Platt { a, b }.serialize(s),
+            (Link::Softmax, false) => LinkPlain::Softmax.serialize(s),
+            (Link::Platt { a, b }, false) => LinkPlain::Platt { a, b }.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Link {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(if d.is_human_readable() {
+            match LinkTagged::deserialize(d)? {
+                LinkTagged::Softmax => Link::Softmax,
+                LinkTagged::Platt { a, b } => Link::Platt { a, b },
+            }
+        } else {
+            match LinkPlain::deserialize(d)? {
+                LinkPlain::Softmax => Link::Softmax,
+                LinkPlain::Platt { a, b } => Link::Platt { a, b },
+            }
+        })
+    }
 }
 
 /// A trained linear classifier over sparse rows.

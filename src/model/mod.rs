@@ -62,10 +62,39 @@ fn default_alpha() -> f64 {
 
 /// A learner and its hyper-parameters, as stored in configuration and bundles.
 ///
-/// Missing `tol`/`max_iter`/`beta`/`alpha` fields take scikit-learn's defaults.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(tag = "type")]
+/// In human-readable formats (JSON, TOML) it is tagged by `"type"` (`{"type": "Svm", "c": 1}`)
+/// and missing `tol`/`max_iter`/`beta`/`alpha` fields take scikit-learn's defaults; binary
+/// formats (bincode cannot read internally tagged enums) get a plain externally tagged form.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Learner {
+    Logistic {
+        c: f64,
+        tol: f64,
+        max_iter: usize,
+    },
+    Svm {
+        c: f64,
+        tol: f64,
+        max_iter: usize,
+    },
+    MultinomialNb {
+        alpha: f64,
+    },
+    ComplementNb {
+        alpha: f64,
+    },
+    NbSvm {
+        c: f64,
+        alpha: f64,
+        beta: f64,
+        tol: f64,
+        max_iter: usize,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "type")]
+enum LearnerTagged {
     Logistic {
         c: f64,
         #[serde(default = "default_tol")]
@@ -99,6 +128,79 @@ pub enum Learner {
         #[serde(default = "default_svm_iter")]
         max_iter: usize,
     },
+}
+
+#[derive(Serialize, Deserialize)]
+enum LearnerPlain {
+    Logistic {
+        c: f64,
+        tol: f64,
+        max_iter: usize,
+    },
+    Svm {
+        c: f64,
+        tol: f64,
+        max_iter: usize,
+    },
+    MultinomialNb {
+        alpha: f64,
+    },
+    ComplementNb {
+        alpha: f64,
+    },
+    NbSvm {
+        c: f64,
+        alpha: f64,
+        beta: f64,
+        tol: f64,
+        max_iter: usize,
+    },
+}
+
+/// Converts between the three enums, which have identical variants.
+macro_rules! convert_learner {
+    ($from:ident, $to:ident, $v:expr) => {
+        match $v {
+            $from::Logistic { c, tol, max_iter } => $to::Logistic { c, tol, max_iter },
+            $from::Svm { c, tol, max_iter } => $to::Svm { c, tol, max_iter },
+            $from::MultinomialNb { alpha } => $to::MultinomialNb { alpha },
+            $from::ComplementNb { alpha } => $to::ComplementNb { alpha },
+            $from::NbSvm {
+                c,
+                alpha,
+                beta,
+                tol,
+                max_iter,
+            } => $to::NbSvm {
+                c,
+                alpha,
+                beta,
+                tol,
+                max_iter,
+            },
+        }
+    };
+}
+
+impl Serialize for Learner {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let l = self.clone();
+        if s.is_human_readable() {
+            convert_learner!(Learner, LearnerTagged, l).serialize(s)
+        } else {
+            convert_learner!(Learner, LearnerPlain, l).serialize(s)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Learner {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(if d.is_human_readable() {
+            convert_learner!(LearnerTagged, Learner, LearnerTagged::deserialize(d)?)
+        } else {
+            convert_learner!(LearnerPlain, Learner, LearnerPlain::deserialize(d)?)
+        })
+    }
 }
 
 /// Trains `learner` on rows `x` with class indices `y` (each `< n_classes`).
