@@ -13,6 +13,10 @@ pub enum Error {
     Vectorize(#[from] crate::vectorize::VectorizeError),
     #[error(transparent)]
     Tokenize(#[from] crate::tokenize::TokenizeError),
+    #[error(transparent)]
+    Model(#[from] crate::model::ModelError),
+    #[error(transparent)]
+    Bundle(#[from] crate::bundle::BundleError),
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,

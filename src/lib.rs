@@ -11,7 +11,9 @@
 //! 4. [`vectorize`] turns n-grams into TF-IDF sparse rows with a vocabulary and idf fitted once;
 //! 5. [`model`] holds the sparse linear learners that turn rows into labels.
 
+pub mod bundle;
 pub mod clean;
+pub mod dataset;
 mod error;
 pub mod ingest;
 pub mod model;
