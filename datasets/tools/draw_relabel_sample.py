@@ -10,8 +10,8 @@ Optionally (--with-text) a second file with the tweet text is written for the an
 read; it must stay outside the repo (tweets are never committed). The first-pass labels
 (datasets/ruw_labels.csv) are never read here, so the annotator stays blind.
 
-Usage: python3 datasets/tools/draw_relabel_sample.py --out /tmp/kappa_work/sample.csv \
-           [--with-text /tmp/kappa_work/sample_text.csv] [--shared ../shared] [--n 200] [--seed 7]
+Usage: python3 datasets/tools/draw_relabel_sample.py --out "$WORKDIR/sample.csv" \
+           [--with-text "$WORKDIR/sample_text.csv"] [--shared ../shared] [--n 200] [--seed 7]
 """
 import argparse
 import os
