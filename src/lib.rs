@@ -18,6 +18,7 @@ mod error;
 pub mod ingest;
 pub mod model;
 pub mod tokenize;
+pub mod train;
 pub mod vectorize;
 
 pub use error::Error;

@@ -1,0 +1,241 @@
+//! `stance train`: labeled CSV/JSON Lines in, a model bundle out.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use stance::dataset::{LabelLayout, LabeledData};
+use stance::model::{ClassWeight, Learner};
+use stance::train::{self, TrainSpec, TrainSummary};
+use stance::{ingest, Error};
+
+use super::args::{FeatureArgs, InputArgs};
+use super::Outcome;
+
+/// Which columns hold the labels.
+#[derive(Args, Debug, Clone)]
+pub struct LabelArgs {
+    /// Label column: one head per column (wide); with --target-col, the single label column.
+    #[arg(long = "label-col", required = true)]
+    pub label_cols: Vec<String>,
+    /// Target column (long format): one head per distinct target value.
+    #[arg(long)]
+    pub target_col: Option<String>,
+    /// Group column: rows with the same value stay in one fold (e.g. one article).
+    #[arg(long)]
+    pub group_col: Option<String>,
+}
+
+impl LabelArgs {
+    pub fn layout(&self) -> Result<LabelLayout, Error> {
+        match &self.target_col {
+            None => Ok(LabelLayout::Wide {
+                label_cols: self.label_cols.clone(),
+            }),
+            Some(t) if self.label_cols.len() == 1 => Ok(LabelLayout::Long {
+                target_col: t.clone(),
+                label_col: self.label_cols[0].clone(),
+            }),
+            Some(_) => Err(Error::Usage(
+                "with --target-col give exactly one --label-col (the stance column)".into(),
+            )),
+        }
+    }
+}
+
+/// Data files plus how to read them and where the labels are.
+#[derive(Args, Debug, Clone)]
+pub struct DataArgs {
+    /// Labeled data file(s): CSV, TSV or JSON Lines (repeatable).
+    #[arg(long = "data", required = true)]
+    pub data: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub labels: LabelArgs,
+}
+
+impl DataArgs {
+    /// Loads the data and reports skipped rows and normalized labels on stderr.
+    pub fn load(&self) -> Result<LabeledData, Error> {
+        let specs = ingest::expand_inputs(&self.data)?
+            .into_iter()
+            .map(|p| self.input.spec(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let d = LabeledData::load(&specs, &self.labels.layout()?, self.labels.group_col.as_deref())?;
+        for e in d.report.skipped.iter().take(20) {
+            eprintln!("stance: skipped: {e}");
+        }
+        if d.report.skipped.len() > 20 {
+            eprintln!("stance: ... and {} more skipped rows", d.report.skipped.len() - 20);
+        }
+        for (raw, n, c) in &d.report.normalized {
+            eprintln!("stance: label {raw:?} normalized to {n:?} ({c} rows)");
+        }
+        Ok(d)
+    }
+
+    pub fn describe(&self) -> Vec<String> {
+        self.data.iter().map(|p| p.display().to_string()).collect()
+    }
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelKind {
+    /// Multinomial logistic regression (L-BFGS).
+    Logreg,
+    /// Linear SVM, squared hinge, one-vs-rest (dual coordinate descent), Platt probabilities.
+    Svm,
+    /// Multinomial naive Bayes.
+    Nb,
+    /// Complement naive Bayes.
+    Cnb,
+    /// NB-weighted SVM (Wang & Manning 2012).
+    Nbsvm,
+}
+
+/// Learner settings.
+#[derive(Args, Debug, Clone)]
+pub struct LearnerArgs {
+    #[arg(long, value_enum, default_value = "logreg")]
+    pub model: ModelKind,
+    /// Inverse regularization strength (logreg, svm, nbsvm), as scikit-learn's C.
+    #[arg(long, default_value_t = 10.0)]
+    pub c: f64,
+    /// Smoothing (nb, cnb, nbsvm).
+    #[arg(long, default_value_t = 1.0)]
+    pub alpha: f64,
+    /// Stopping tolerance.
+    #[arg(long, default_value_t = 1e-4)]
+    pub tol: f64,
+    /// Iteration limit.
+    #[arg(long, default_value_t = 1000)]
+    pub max_iter: usize,
+    /// Class weights: none, balanced, or comma-separated weights in sorted label order.
+    #[arg(long, default_value = "none")]
+    pub class_weight: String,
+    /// Seed for every random choice (folds, SVM coordinate order).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+impl LearnerArgs {
+    pub fn learner(&self) -> Learner {
+        self.learner_with(self.c, self.alpha)
+    }
+
+    /// The learner with another C/alpha (for grid search).
+    pub fn learner_with(&self, c: f64, alpha: f64) -> Learner {
+        let (tol, max_iter) = (self.tol, self.max_iter);
+        match self.model {
+            ModelKind::Logreg => Learner::Logistic { c, tol, max_iter },
+            ModelKind::Svm => Learner::Svm { c, tol, max_iter },
+            ModelKind::Nb => Learner::MultinomialNb { alpha },
+            ModelKind::Cnb => Learner::ComplementNb { alpha },
+            ModelKind::Nbsvm => Learner::NbSvm {
+                c,
+                alpha,
+                beta: 0.25,
+                tol,
+                max_iter,
+            },
+        }
+    }
+
+    pub fn class_weight(&self) -> Result<ClassWeight, Error> {
+        match self.class_weight.trim().to_ascii_lowercase().as_str() {
+            "none" | "" => Ok(ClassWeight::None),
+            "balanced" => Ok(ClassWeight::Balanced),
+            list => list
+                .split(',')
+                .map(|w| w.trim().parse::<f64>())
+                .collect::<Result<Vec<_>, _>>()
+                .map(ClassWeight::Explicit)
+                .map_err(|_| {
+                    Error::Usage(format!(
+                        "--class-weight must be none, balanced or numbers like 1,2.5,1; got {list:?}"
+                    ))
+                }),
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub features: FeatureArgs,
+    #[command(flatten)]
+    pub learner: LearnerArgs,
+    /// Where to write the model bundle.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Grid-search C/alpha and n-gram settings with k-fold cross-validation first.
+    #[arg(long)]
+    pub search: bool,
+    /// Folds for --search.
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+}
+
+pub fn spec(features: &FeatureArgs, learner: &LearnerArgs) -> Result<TrainSpec, Error> {
+    Ok(TrainSpec {
+        features: features.config(),
+        clean: Default::default(),
+        learner: learner.learner(),
+        class_weight: learner.class_weight()?,
+        seed: learner.seed,
+    })
+}
+
+pub fn run(a: TrainArgs) -> Result<Outcome, Error> {
+    let data = a.data.load()?;
+    let mut spec = spec(&a.features, &a.learner)?;
+    let mut notes = serde_json::Value::Null;
+    let mut per_head = Vec::new();
+    if a.search {
+        let found = super::search::search(&data, &spec, &a.learner, a.folds, a.data.labels.group_col.is_some())?;
+        eprint!("{}", found.table());
+        spec.features = found.features.clone();
+        per_head = found.per_head_learners();
+        notes = serde_json::to_value(&found).unwrap_or_default();
+    }
+    let (mut bundle, summary) = if per_head.is_empty() {
+        train::train(&data, &spec, a.data.describe())?
+    } else {
+        train::train_per_head(&data, &spec, &per_head, a.data.describe())?
+    };
+    if !notes.is_null() {
+        bundle.meta.notes["search"] = notes;
+    }
+    bundle.save(&a.output)?;
+    print_summary(&summary);
+    let size = std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0);
+    println!("wrote {} ({:.1} MB)", a.output.display(), size as f64 / 1e6);
+    Ok(Outcome {
+        row_errors: data.report.skipped.len() as u64,
+    })
+}
+
+pub fn print_summary(s: &TrainSummary) {
+    println!(
+        "{} rows, {} features (vectorized in {:.2} s)",
+        s.rows, s.features, s.vectorize_seconds
+    );
+    for h in &s.heads {
+        let counts: Vec<String> = h
+            .labels
+            .iter()
+            .zip(&h.support)
+            .map(|(l, n)| format!("{l}={n}"))
+            .collect();
+        println!(
+            "head {:<16} rows {:>6}  [{}]  trained in {:.2} s  training-set accuracy {:.3}",
+            h.head,
+            h.support.iter().sum::<usize>(),
+            counts.join(" "),
+            h.seconds,
+            h.train_accuracy
+        );
+    }
+}
