@@ -12,6 +12,7 @@
 //! 5. [`model`] holds the sparse linear learners that turn rows into labels.
 
 pub mod clean;
+pub mod eval;
 pub mod ingest;
 pub mod model;
 pub mod tokenize;
