@@ -15,6 +15,7 @@ pub mod bundle;
 pub mod clean;
 pub mod dataset;
 mod error;
+pub mod eval;
 pub mod ingest;
 pub mod model;
 pub mod tokenize;
