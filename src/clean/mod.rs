@@ -333,6 +333,10 @@ fn menu_blocks(segs: &[Seg], cfg: &CleanConfig) -> HashSet<usize> {
 ///    them are a card header: a photo credit, a kicker, or at least two title-shaped lines
 ///    (title + category). The article's own headline never counts as a card header, so an
 ///    article cut off by "Continue reading" keeps its text.
+/// 3. *Card list under a related heading* ("More from World", "Read more:"): blocks that start
+///    with a title line and carry a paragraph under it (title + excerpt) are cards. The list ends
+///    at the first block that starts with a paragraph, because that is the article resuming
+///    after an inline link list.
 fn drop_teasers(
     segs: &[Seg],
     kinds: &mut [Option<UnitKind>],
@@ -376,6 +380,30 @@ fn drop_teasers(
             Some(_) => run.iter().for_each(|&k| kinds[k] = None),
             None => kinds[first] = None,
         }
+    }
+
+    // 3. Card lists under a related heading.
+    let mut i = body_start;
+    while i < comment_start {
+        if !segs[i].related_heading || kinds[i].is_some() {
+            i += 1;
+            continue;
+        }
+        // The rest of the heading's block, then whole blocks, while they start with a title.
+        let mut j = i + 1;
+        while j < comment_start {
+            let block = segs[j].block;
+            let end = (j..comment_start)
+                .find(|&k| segs[k].block != block)
+                .unwrap_or(comment_start);
+            let first_content = (j..end).find(|&k| !segs[k].is_furniture());
+            match first_content {
+                Some(k) if kinds[k].is_some() => break,
+                _ => (j..end).for_each(|k| kinds[k] = None),
+            }
+            j = end;
+        }
+        i = j.max(i + 1);
     }
 
     // 2. "Keep reading" closes.

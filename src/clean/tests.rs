@@ -323,3 +323,21 @@ fn datelines_are_dropped_and_do_not_hide_the_dek() {
     );
     assert_eq!(segment(page).len(), 3);
 }
+
+#[test]
+fn card_lists_under_a_related_heading_are_dropped_until_the_article_resumes() {
+    let page = "Germany will deliver three more systems this year.\n\nMore from World\n\n\
+                Poland to build new fortifications on Belarus border\n\
+                Warsaw said the programme would cost $2.5 billion.\n\n\
+                Baltic states leave landmine treaty\n\
+                The three countries cited the threat posed by Russia.";
+    assert_eq!(
+        texts(page),
+        vec!["Germany will deliver three more systems this year."]
+    );
+    // An inline link list: the paragraph after it is the article again.
+    let page = "Germany will deliver three more systems this year.\n\nRead more:\n\
+                Poland to build new fortifications\nBaltic states leave landmine treaty\n\n\
+                Pistorius said the systems would protect cities.";
+    assert_eq!(segment(page).len(), 2);
+}
