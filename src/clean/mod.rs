@@ -1,39 +1,45 @@
 //! Page clutter out; article body vs reader comments.
 //!
 //! A scraped page is the article plus everything the site printed around it. The rules here are
-//! general (line shape, repetition, position and a small furniture vocabulary, see
-//! [`lexicon`](self)) rather than a list of strings from particular sites, so that pages from
-//! sites never seen before come out the same way. In reading order:
+//! general — line shape, repetition, position, and a small furniture vocabulary (`lexicon.rs`) —
+//! rather than a list of strings from particular sites, so pages from sites never seen before
+//! come out the same way. In reading order:
 //!
 //! * **Segments.** Each non-blank line is a candidate; lines of one block are joined only when
 //!   the first cannot end a sentence (hard-wrapped text). Pages that separate paragraphs by a
 //!   single newline therefore keep one paragraph per line.
 //! * **Furniture** is dropped wherever it is: share/follow bars, promos, cookie banners,
-//!   correction notes, ad slots, photo credits, bylines, kicker/menu lines with `|`-style
-//!   separators, and lines with no letters or digits.
+//!   correction notes, ad slots, photo credits, bylines and datelines, kicker/menu lines with
+//!   `|`-style separators, blocks that are menus, and lines with no letters or digits.
 //! * **Headline.** The first title-shaped line (no terminal punctuation, at least three words)
 //!   before the body starts; a page that opens with running text has none. Later repeats of it
 //!   are dropped.
-//! * **Dek.** The first sentence-case fragment right after the headline is the standfirst. It is
-//!   the article's own summary (often the most stance-laden line), so it is kept as the first
+//! * **Dek.** A sentence-case fragment right under the headline is the standfirst. It is the
+//!   article's own summary (often its most stance-laden line), so it is kept as the first
 //!   `paragraph` unless [`CleanConfig::drop_dek`] is set.
 //! * **Body.** Sentence-shaped lines. Title-shaped lines inside the body (subheads such as
-//!   "Other Ukraine News This Week", category labels, link titles) are dropped: they introduce
-//!   text but are not text, and the paragraphs under them are kept.
-//! * **Teasers** of other stories are dropped by structure: a title-shaped line that appears
-//!   twice on the page (link + card heading) takes the paragraph after its last occurrence with
-//!   it, and a "keep reading" line takes the up-to-three paragraphs above it when the lines above
-//!   those look like a card header (credit, kicker, or title + category).
-//! * **Comments.** A "Comments (3)" style heading after the body opens the thread: from there
-//!   every sentence-like line is a `comment`, one unit per paragraph (comments are often split
-//!   across paragraphs with no marker, so merging would guess); names, handles and widget rows
-//!   are dropped. A related-stories heading or a copyright line ends the thread and the page.
+//!   "Other Ukraine News This Week", category labels, link titles, unpunctuated bullet items)
+//!   are dropped: they introduce text but are not text. The paragraphs under them are kept.
+//! * **Teasers** of other stories are dropped by structure (see `drop_teasers`): a title line
+//!   that appears twice (link + card heading) takes the paragraph after its last copy; a
+//!   "keep reading" line takes the paragraphs above it when a card header (credit, kicker,
+//!   title + category) sits above them; title + excerpt blocks under a "More from …" heading
+//!   are cards; an excerpt cut off with "[…]" is one.
+//! * **End of article.** A closing credit ("Reporting by …", "Author: …") ends the body: what
+//!   follows until a comment thread (bio, standards note) is not article text. A copyright line
+//!   ends the page.
+//! * **Comments.** A "Comments (3)"-style heading or counted link after the body opens the
+//!   thread: from there every sentence-like line is a `comment`, one unit per paragraph
+//!   (comments are often split across paragraphs with no marker, so merging would guess);
+//!   names, handles and widget rows are dropped. A related-stories heading ends the thread.
 //! * **Bio.** A paragraph starting with the byline's name ("Dave DeCamp is the news editor …"),
 //!   or a last paragraph shaped like a contributor note, is the author's bio.
-//! * Exact repeats of a headline or paragraph are dropped.
+//! * **Repeats.** Later copies of a headline or paragraph, and pull quotes (all sentences seen
+//!   before), are dropped.
 //!
-//! Every step is a constant number of passes over the segments with bounded look-around and a
-//! hash map of repetition keys, so the whole is linear in the input size.
+//! Every step is a constant number of passes over the segments with bounded look-around and
+//! hash sets of repetition keys, so the whole is linear in the input size (no timing test; the
+//! joining of wrapped lines is decided per line pair so it stays linear too).
 
 mod lexicon;
 mod shape;
