@@ -287,6 +287,15 @@ const NAV_WORDS: &[&str] = &[
     "blog",
     "tags",
     "tag",
+    "posts",
+    "wiki",
+    "rules",
+    "join",
+    "forum",
+    "forums",
+    "threads",
+    "members",
+    "community",
 ];
 
 /// Comment-widget words: a short non-sentence in a comment thread made mostly of these is the

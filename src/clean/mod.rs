@@ -309,20 +309,26 @@ fn assign_roles(segs: &[Seg], cfg: &CleanConfig) -> Roles {
     }
 }
 
-/// Blocks that are menus: three or more lines, none of them a sentence, averaging at most three
-/// words ("Home / About / Archive / Contact" one per line, with the site name among them). The
-/// site name in such a block is title-shaped and would otherwise be taken for the headline.
+/// Blocks that are menus: three or more lines, none of them a sentence, at least one of them
+/// known furniture, averaging at most three words ("Home / About / Archive / Contact" one per
+/// line, with the site name among them). The site name in such a block is title-shaped and would
+/// otherwise be taken for the headline; a kicker + section + short headline block has no menu
+/// word in it, so it is left alone.
 fn menu_blocks(segs: &[Seg], cfg: &CleanConfig) -> HashSet<usize> {
-    let mut stats: HashMap<usize, (usize, usize, bool)> = HashMap::new();
+    // Per block: lines, words, any sentence, any furniture.
+    let mut stats: HashMap<usize, (usize, usize, bool, bool)> = HashMap::new();
     for s in segs {
-        let e = stats.entry(s.block).or_insert((0, 0, false));
+        let e = stats.entry(s.block).or_insert((0, 0, false, false));
         e.0 += 1;
         e.1 += s.words;
         e.2 |= s.article_prose(cfg) && !s.is_furniture();
+        e.3 |= s.is_furniture();
     }
     stats
         .into_iter()
-        .filter(|(_, (n, words, prose))| *n >= 3 && !prose && *words <= 3 * n)
+        .filter(|&(_, (n, words, prose, furniture))| {
+            n >= 3 && !prose && furniture && words <= 3 * n
+        })
         .map(|(b, _)| b)
         .collect()
 }

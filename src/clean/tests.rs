@@ -165,6 +165,9 @@ fn menu_blocks_do_not_provide_the_headline() {
         kt(page)[0],
         u(H, "Why a ceasefire now would reward aggression")
     );
+    // A kicker, a section and a short headline are not a menu.
+    let page = "Analysis\nUkraine war\nPeace Talks Collapse\n\nThe talks ended on Monday.";
+    assert_eq!(kt(page)[0], u(H, "Peace Talks Collapse"));
 }
 
 #[test]
