@@ -256,7 +256,17 @@ fn assign_roles(segs: &[Seg], cfg: &CleanConfig) -> Roles {
                     phase = Phase::Body;
                     body_start = i;
                 } else if headline_key.is_none() {
-                    if s.alpha_words >= cfg.min_headline_words()
+                    // A short label directly above a longer title line in the same block is a
+                    // kicker ("War in Ukraine" over the headline), not the headline.
+                    let kicker = s.alpha_words <= 3
+                        && segs.get(i + 1).is_some_and(|next| {
+                            next.block == s.block
+                                && !next.is_furniture()
+                                && !next.article_prose(cfg)
+                                && next.alpha_words >= 4
+                        });
+                    if !kicker
+                        && s.alpha_words >= cfg.min_headline_words()
                         && s.text.chars().count() <= cfg.max_headline_chars()
                     {
                         kinds[i] = Some(UnitKind::Headline);

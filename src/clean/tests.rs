@@ -53,6 +53,17 @@ fn short_category_lines_are_not_headlines() {
 }
 
 #[test]
+fn a_short_kicker_above_the_title_is_not_the_headline() {
+    let page = "War in Ukraine\nKyiv Rejects Moscow Terms for Ceasefire Talks\n\n\
+                The foreign ministry called the terms an ultimatum.";
+    assert_eq!(
+        kt(page)[0],
+        u(H, "Kyiv Rejects Moscow Terms for Ceasefire Talks")
+    );
+    assert_eq!(segment(page).len(), 2);
+}
+
+#[test]
 fn dek_is_kept_as_a_paragraph_unless_configured_off() {
     let page = "Talks Stall Over Security Guarantees\n\n\
                 Neither side is ready to give ground on the question of foreign troops\n\n\
