@@ -355,10 +355,11 @@ fn menu_blocks(segs: &[Seg], cfg: &CleanConfig) -> HashSet<usize> {
 ///    them are a card header: a photo credit, a kicker, or at least two title-shaped lines
 ///    (title + category). The article's own headline never counts as a card header, so an
 ///    article cut off by "Continue reading" keeps its text.
-/// 3. *Card list under a related heading* ("More from World", "Read more:"): blocks that start
-///    with a title line and carry a paragraph under it (title + excerpt) are cards. The list ends
-///    at the first block that starts with a paragraph, because that is the article resuming
-///    after an inline link list.
+/// 3. *Card list under a related heading* ("More from World", "Related posts"): a paragraph
+///    directly under a single title line of the same block is that card's excerpt. The list
+///    ends at any other paragraph (one after a blank line, after several link titles, or after
+///    another paragraph), because that is the article resuming after an inline link list. A
+///    heading ending in `:` ("Read more:") labels an inline link list, never cards.
 fn drop_teasers(
     segs: &[Seg],
     kinds: &mut [Option<UnitKind>],
@@ -407,25 +408,36 @@ fn drop_teasers(
     // 3. Card lists under a related heading.
     let mut i = body_start;
     while i < comment_start {
-        if !segs[i].related_heading || kinds[i].is_some() {
+        let h = &segs[i];
+        if !h.related_heading || kinds[i].is_some() || h.ending == shape::Ending::Colon {
             i += 1;
             continue;
         }
-        // The rest of the heading's block, then whole blocks, while they start with a title.
-        let mut j = i + 1;
-        while j < comment_start {
-            let block = segs[j].block;
-            let end = (j..comment_start)
-                .find(|&k| segs[k].block != block)
-                .unwrap_or(comment_start);
-            let first_content = (j..end).find(|&k| !segs[k].is_furniture());
-            match first_content {
-                Some(k) if kinds[k].is_some() => break,
-                _ => (j..end).for_each(|k| kinds[k] = None),
+        // Titles seen since the last paragraph within the current block.
+        let (mut titles, mut block) = (0usize, h.block);
+        let mut k = i + 1;
+        while k < comment_start {
+            let s = &segs[k];
+            if s.comment_heading {
+                break;
             }
-            j = end;
+            if s.block != block {
+                (titles, block) = (0, s.block);
+            }
+            if s.is_furniture() || s.alpha_words == 0 {
+                // Rank numbers ("1", "2") and datelines belong to the card, not its text.
+            } else if s.article_prose(cfg) {
+                if titles != 1 {
+                    break; // The article resumes: a paragraph not directly under one title.
+                }
+                kinds[k] = None;
+                titles = 0;
+            } else {
+                titles += 1;
+            }
+            k += 1;
         }
-        i = j.max(i + 1);
+        i = k.max(i + 1);
     }
 
     // 2. "Keep reading" closes.

@@ -354,4 +354,24 @@ fn card_lists_under_a_related_heading_are_dropped_until_the_article_resumes() {
                 Poland to build new fortifications\nBaltic states leave landmine treaty\n\n\
                 Pistorius said the systems would protect cities.";
     assert_eq!(segment(page).len(), 2);
+    // Without blank lines: cards are title + excerpt pairs, a link list is several titles.
+    let page = "Germany will deliver three more systems this year.\nMore from Europe\n\
+                Germany approves record defence budget\nThe parliament passed it on Thursday.\n\
+                Moldova expels Russian diplomat\nChisinau cited interference.";
+    assert_eq!(segment(page).len(), 1);
+    let page = "Germany will deliver three more systems this year.\nRelated stories\n\
+                Poland to build new fortifications\nBaltic states leave landmine treaty\n\
+                Pistorius said the systems would protect cities.\nThe first arrives in May.";
+    assert_eq!(segment(page).len(), 3);
+    // A subhead after the card list, in its own block, starts the article again.
+    let page = "Germany will deliver three more systems this year.\n\nMore from Europe\n\n\
+                Moldova expels Russian diplomat\nChisinau cited interference.\n\n\
+                What happens next\n\nNATO ministers meet next week.";
+    assert_eq!(
+        texts(page),
+        vec![
+            "Germany will deliver three more systems this year.",
+            "NATO ministers meet next week."
+        ]
+    );
 }
