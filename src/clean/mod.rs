@@ -537,7 +537,12 @@ fn looks_like_bio(s: &Seg) -> bool {
             .iter()
             .all(|w| w.chars().next().is_some_and(char::is_uppercase));
     let lower = &s.lower;
-    name_ok && BIO_ROLES.iter().any(|r| lexicon::has_phrase(lower, r))
+    // Reported speech is news about the person, not a note about the author.
+    let reported = ["said", "says", "told", "added", "according"]
+        .iter()
+        .any(|v| lexicon::has_phrase(lower, v))
+        || s.text.contains(['"', '“', '”']);
+    name_ok && !reported && BIO_ROLES.iter().any(|r| lexicon::has_phrase(lower, r))
 }
 
 /// Drops later copies of a kept headline or paragraph: a page repeats its own text in pull

@@ -240,7 +240,11 @@ fn bylines_signoffs_and_bios_are_dropped() {
     let page = "The delegations left Istanbul without a date.\n\n\
                 Henrik Sørensen is a former diplomat and a contributing writer at Example.";
     assert_eq!(segment(page).len(), 1);
-    // ...but not a body paragraph that merely starts with a name.
+    // ...but not a closing paragraph of reported speech about someone...
+    let page = "The delegations left Istanbul without a date.\n\n\
+                Vladimir Putin is a former intelligence officer, the analyst said.";
+    assert_eq!(segment(page).len(), 2);
+    // ...nor a body paragraph that merely starts with a name.
     let page = "Henrik Sørensen is a former diplomat who now advises the government.\n\n\
                 The delegations left Istanbul without a date.";
     assert_eq!(segment(page).len(), 2);
