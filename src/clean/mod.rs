@@ -1,39 +1,45 @@
 //! Page clutter out; article body vs reader comments.
 //!
 //! A scraped page is the article plus everything the site printed around it. The rules here are
-//! general (line shape, repetition, position and a small furniture vocabulary, see
-//! [`lexicon`](self)) rather than a list of strings from particular sites, so that pages from
-//! sites never seen before come out the same way. In reading order:
+//! general — line shape, repetition, position, and a small furniture vocabulary (`lexicon.rs`) —
+//! rather than a list of strings from particular sites, so pages from sites never seen before
+//! come out the same way. In reading order:
 //!
 //! * **Segments.** Each non-blank line is a candidate; lines of one block are joined only when
 //!   the first cannot end a sentence (hard-wrapped text). Pages that separate paragraphs by a
 //!   single newline therefore keep one paragraph per line.
 //! * **Furniture** is dropped wherever it is: share/follow bars, promos, cookie banners,
-//!   correction notes, ad slots, photo credits, bylines, kicker/menu lines with `|`-style
-//!   separators, and lines with no letters or digits.
+//!   correction notes, ad slots, photo credits, bylines and datelines, kicker/menu lines with
+//!   `|`-style separators, blocks that are menus, and lines with no letters or digits.
 //! * **Headline.** The first title-shaped line (no terminal punctuation, at least three words)
 //!   before the body starts; a page that opens with running text has none. Later repeats of it
 //!   are dropped.
-//! * **Dek.** The first sentence-case fragment right after the headline is the standfirst. It is
-//!   the article's own summary (often the most stance-laden line), so it is kept as the first
+//! * **Dek.** A sentence-case fragment right under the headline is the standfirst. It is the
+//!   article's own summary (often its most stance-laden line), so it is kept as the first
 //!   `paragraph` unless [`CleanConfig::drop_dek`] is set.
 //! * **Body.** Sentence-shaped lines. Title-shaped lines inside the body (subheads such as
-//!   "Other Ukraine News This Week", category labels, link titles) are dropped: they introduce
-//!   text but are not text, and the paragraphs under them are kept.
-//! * **Teasers** of other stories are dropped by structure: a title-shaped line that appears
-//!   twice on the page (link + card heading) takes the paragraph after its last occurrence with
-//!   it, and a "keep reading" line takes the up-to-three paragraphs above it when the lines above
-//!   those look like a card header (credit, kicker, or title + category).
-//! * **Comments.** A "Comments (3)" style heading after the body opens the thread: from there
-//!   every sentence-like line is a `comment`, one unit per paragraph (comments are often split
-//!   across paragraphs with no marker, so merging would guess); names, handles and widget rows
-//!   are dropped. A related-stories heading or a copyright line ends the thread and the page.
+//!   "Other Ukraine News This Week", category labels, link titles, unpunctuated bullet items)
+//!   are dropped: they introduce text but are not text. The paragraphs under them are kept.
+//! * **Teasers** of other stories are dropped by structure (see `drop_teasers`): a title line
+//!   that appears twice (link + card heading) takes the paragraph after its last copy; a
+//!   "keep reading" line takes the paragraphs above it when a card header (credit, kicker,
+//!   title + category) sits above them; title + excerpt blocks under a "More from …" heading
+//!   are cards; an excerpt cut off with "[…]" is one.
+//! * **End of article.** A closing credit ("Reporting by …", "Author: …") ends the body: what
+//!   follows until a comment thread (bio, standards note) is not article text. A copyright line
+//!   ends the page.
+//! * **Comments.** A "Comments (3)"-style heading or counted link after the body opens the
+//!   thread: from there every sentence-like line is a `comment`, one unit per paragraph
+//!   (comments are often split across paragraphs with no marker, so merging would guess);
+//!   names, handles and widget rows are dropped. A related-stories heading ends the thread.
 //! * **Bio.** A paragraph starting with the byline's name ("Dave DeCamp is the news editor …"),
 //!   or a last paragraph shaped like a contributor note, is the author's bio.
-//! * Exact repeats of a headline or paragraph are dropped.
+//! * **Repeats.** Later copies of a headline or paragraph, and pull quotes (all sentences seen
+//!   before), are dropped.
 //!
-//! Every step is a constant number of passes over the segments with bounded look-around and a
-//! hash map of repetition keys, so the whole is linear in the input size.
+//! Every step is a constant number of passes over the segments with bounded look-around and
+//! hash sets of repetition keys, so the whole is linear in the input size (no timing test; the
+//! joining of wrapped lines is decided per line pair so it stays linear too).
 
 mod lexicon;
 mod shape;
@@ -250,7 +256,17 @@ fn assign_roles(segs: &[Seg], cfg: &CleanConfig) -> Roles {
                     phase = Phase::Body;
                     body_start = i;
                 } else if headline_key.is_none() {
-                    if s.alpha_words >= cfg.min_headline_words()
+                    // A short label directly above a longer title line in the same block is a
+                    // kicker ("War in Ukraine" over the headline), not the headline.
+                    let kicker = s.alpha_words <= 3
+                        && segs.get(i + 1).is_some_and(|next| {
+                            next.block == s.block
+                                && !next.is_furniture()
+                                && !next.article_prose(cfg)
+                                && next.alpha_words >= 4
+                        });
+                    if !kicker
+                        && s.alpha_words >= cfg.min_headline_words()
                         && s.text.chars().count() <= cfg.max_headline_chars()
                     {
                         kinds[i] = Some(UnitKind::Headline);
@@ -303,20 +319,26 @@ fn assign_roles(segs: &[Seg], cfg: &CleanConfig) -> Roles {
     }
 }
 
-/// Blocks that are menus: three or more lines, none of them a sentence, averaging at most three
-/// words ("Home / About / Archive / Contact" one per line, with the site name among them). The
-/// site name in such a block is title-shaped and would otherwise be taken for the headline.
+/// Blocks that are menus: three or more lines, none of them a sentence, at least one of them
+/// known furniture, averaging at most three words ("Home / About / Archive / Contact" one per
+/// line, with the site name among them). The site name in such a block is title-shaped and would
+/// otherwise be taken for the headline; a kicker + section + short headline block has no menu
+/// word in it, so it is left alone.
 fn menu_blocks(segs: &[Seg], cfg: &CleanConfig) -> HashSet<usize> {
-    let mut stats: HashMap<usize, (usize, usize, bool)> = HashMap::new();
+    // Per block: lines, words, any sentence, any furniture.
+    let mut stats: HashMap<usize, (usize, usize, bool, bool)> = HashMap::new();
     for s in segs {
-        let e = stats.entry(s.block).or_insert((0, 0, false));
+        let e = stats.entry(s.block).or_insert((0, 0, false, false));
         e.0 += 1;
         e.1 += s.words;
         e.2 |= s.article_prose(cfg) && !s.is_furniture();
+        e.3 |= s.is_furniture();
     }
     stats
         .into_iter()
-        .filter(|(_, (n, words, prose))| *n >= 3 && !prose && *words <= 3 * n)
+        .filter(|&(_, (n, words, prose, furniture))| {
+            n >= 3 && !prose && furniture && words <= 3 * n
+        })
         .map(|(b, _)| b)
         .collect()
 }
@@ -333,6 +355,11 @@ fn menu_blocks(segs: &[Seg], cfg: &CleanConfig) -> HashSet<usize> {
 ///    them are a card header: a photo credit, a kicker, or at least two title-shaped lines
 ///    (title + category). The article's own headline never counts as a card header, so an
 ///    article cut off by "Continue reading" keeps its text.
+/// 3. *Card list under a related heading* ("More from World", "Related posts"): a paragraph
+///    directly under a single title line of the same block is that card's excerpt. The list
+///    ends at any other paragraph (one after a blank line, after several link titles, or after
+///    another paragraph), because that is the article resuming after an inline link list. A
+///    heading ending in `:` ("Read more:") labels an inline link list, never cards.
 fn drop_teasers(
     segs: &[Seg],
     kinds: &mut [Option<UnitKind>],
@@ -376,6 +403,41 @@ fn drop_teasers(
             Some(_) => run.iter().for_each(|&k| kinds[k] = None),
             None => kinds[first] = None,
         }
+    }
+
+    // 3. Card lists under a related heading.
+    let mut i = body_start;
+    while i < comment_start {
+        let h = &segs[i];
+        if !h.related_heading || kinds[i].is_some() || h.ending == shape::Ending::Colon {
+            i += 1;
+            continue;
+        }
+        // Titles seen since the last paragraph within the current block.
+        let (mut titles, mut block) = (0usize, h.block);
+        let mut k = i + 1;
+        while k < comment_start {
+            let s = &segs[k];
+            if s.comment_heading {
+                break;
+            }
+            if s.block != block {
+                (titles, block) = (0, s.block);
+            }
+            if s.is_furniture() || s.alpha_words == 0 {
+                // Rank numbers ("1", "2") and datelines belong to the card, not its text.
+            } else if s.article_prose(cfg) {
+                if titles != 1 {
+                    break; // The article resumes: a paragraph not directly under one title.
+                }
+                kinds[k] = None;
+                titles = 0;
+            } else {
+                titles += 1;
+            }
+            k += 1;
+        }
+        i = k.max(i + 1);
     }
 
     // 2. "Keep reading" closes.
@@ -475,7 +537,12 @@ fn looks_like_bio(s: &Seg) -> bool {
             .iter()
             .all(|w| w.chars().next().is_some_and(char::is_uppercase));
     let lower = &s.lower;
-    name_ok && BIO_ROLES.iter().any(|r| lexicon::has_phrase(lower, r))
+    // Reported speech is news about the person, not a note about the author.
+    let reported = ["said", "says", "told", "added", "according"]
+        .iter()
+        .any(|v| lexicon::has_phrase(lower, v))
+        || s.text.contains(['"', '“', '”']);
+    name_ok && !reported && BIO_ROLES.iter().any(|r| lexicon::has_phrase(lower, r))
 }
 
 /// Drops later copies of a kept headline or paragraph: a page repeats its own text in pull

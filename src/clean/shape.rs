@@ -326,8 +326,9 @@ pub(crate) fn byline_name(seg: &Seg) -> Option<String> {
     let rest = ["author:", "authors:", "written by ", "posted by ", "by "]
         .iter()
         .find_map(|p| {
-            seg.lower
-                .starts_with(p)
+            // Compare on the original text: lower-casing can change byte lengths.
+            let head = seg.text.get(..p.len())?;
+            head.eq_ignore_ascii_case(p)
                 .then(|| seg.text[p.len()..].trim_start())
         })?;
     let mut name = Vec::new();

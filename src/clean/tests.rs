@@ -53,6 +53,17 @@ fn short_category_lines_are_not_headlines() {
 }
 
 #[test]
+fn a_short_kicker_above_the_title_is_not_the_headline() {
+    let page = "War in Ukraine\nKyiv Rejects Moscow Terms for Ceasefire Talks\n\n\
+                The foreign ministry called the terms an ultimatum.";
+    assert_eq!(
+        kt(page)[0],
+        u(H, "Kyiv Rejects Moscow Terms for Ceasefire Talks")
+    );
+    assert_eq!(segment(page).len(), 2);
+}
+
+#[test]
 fn dek_is_kept_as_a_paragraph_unless_configured_off() {
     let page = "Talks Stall Over Security Guarantees\n\n\
                 Neither side is ready to give ground on the question of foreign troops\n\n\
@@ -165,6 +176,9 @@ fn menu_blocks_do_not_provide_the_headline() {
         kt(page)[0],
         u(H, "Why a ceasefire now would reward aggression")
     );
+    // A kicker, a section and a short headline are not a menu.
+    let page = "Analysis\nUkraine war\nPeace Talks Collapse\n\nThe talks ended on Monday.";
+    assert_eq!(kt(page)[0], u(H, "Peace Talks Collapse"));
 }
 
 #[test]
@@ -226,7 +240,11 @@ fn bylines_signoffs_and_bios_are_dropped() {
     let page = "The delegations left Istanbul without a date.\n\n\
                 Henrik Sørensen is a former diplomat and a contributing writer at Example.";
     assert_eq!(segment(page).len(), 1);
-    // ...but not a body paragraph that merely starts with a name.
+    // ...but not a closing paragraph of reported speech about someone...
+    let page = "The delegations left Istanbul without a date.\n\n\
+                Vladimir Putin is a former intelligence officer, the analyst said.";
+    assert_eq!(segment(page).len(), 2);
+    // ...nor a body paragraph that merely starts with a name.
     let page = "Henrik Sørensen is a former diplomat who now advises the government.\n\n\
                 The delegations left Istanbul without a date.";
     assert_eq!(segment(page).len(), 2);
@@ -322,4 +340,42 @@ fn datelines_are_dropped_and_do_not_hide_the_dek() {
         )
     );
     assert_eq!(segment(page).len(), 3);
+}
+
+#[test]
+fn card_lists_under_a_related_heading_are_dropped_until_the_article_resumes() {
+    let page = "Germany will deliver three more systems this year.\n\nMore from World\n\n\
+                Poland to build new fortifications on Belarus border\n\
+                Warsaw said the programme would cost $2.5 billion.\n\n\
+                Baltic states leave landmine treaty\n\
+                The three countries cited the threat posed by Russia.";
+    assert_eq!(
+        texts(page),
+        vec!["Germany will deliver three more systems this year."]
+    );
+    // An inline link list: the paragraph after it is the article again.
+    let page = "Germany will deliver three more systems this year.\n\nRead more:\n\
+                Poland to build new fortifications\nBaltic states leave landmine treaty\n\n\
+                Pistorius said the systems would protect cities.";
+    assert_eq!(segment(page).len(), 2);
+    // Without blank lines: cards are title + excerpt pairs, a link list is several titles.
+    let page = "Germany will deliver three more systems this year.\nMore from Europe\n\
+                Germany approves record defence budget\nThe parliament passed it on Thursday.\n\
+                Moldova expels Russian diplomat\nChisinau cited interference.";
+    assert_eq!(segment(page).len(), 1);
+    let page = "Germany will deliver three more systems this year.\nRelated stories\n\
+                Poland to build new fortifications\nBaltic states leave landmine treaty\n\
+                Pistorius said the systems would protect cities.\nThe first arrives in May.";
+    assert_eq!(segment(page).len(), 3);
+    // A subhead after the card list, in its own block, starts the article again.
+    let page = "Germany will deliver three more systems this year.\n\nMore from Europe\n\n\
+                Moldova expels Russian diplomat\nChisinau cited interference.\n\n\
+                What happens next\n\nNATO ministers meet next week.";
+    assert_eq!(
+        texts(page),
+        vec![
+            "Germany will deliver three more systems this year.",
+            "NATO ministers meet next week."
+        ]
+    );
 }
