@@ -64,7 +64,7 @@ pub fn fingerprint(data: &LabeledData) -> String {
     format!("{h:016x}")
 }
 
-fn check_head(h: &HeadData) -> Result<(), Error> {
+pub(crate) fn check_head(h: &HeadData) -> Result<(), Error> {
     let (rows, _) = h.labeled();
     if h.labels.is_empty() || rows.is_empty() {
         return Err(Error::Usage(format!(
@@ -81,8 +81,9 @@ fn check_head(h: &HeadData) -> Result<(), Error> {
     Ok(())
 }
 
-/// Trains one head's model on the given rows of `x`.
-fn fit_head(
+/// Trains one head's model on the given rows of `x`; errors name the head.
+pub(crate) fn fit_head(
+    learner: &Learner,
     spec: &TrainSpec,
     x: &SparseRows,
     rows: &[usize],
@@ -91,15 +92,36 @@ fn fit_head(
     head: &str,
 ) -> Result<LinearModel, Error> {
     let xs = x.select_rows(rows);
-    model::train(&spec.learner, &xs, y, n_classes, &spec.class_weight, spec.seed)
+    model::train(learner, &xs, y, n_classes, &spec.class_weight, spec.seed)
         .map_err(|e| Error::Usage(format!("head {head}: {e}")))
 }
 
-/// Trains a bundle on `data`.
+/// Trains a bundle on `data`, every head with `spec.learner`.
 ///
 /// # Errors
 /// A head with no labeled rows or a single label, bad learner or feature settings.
 pub fn train(data: &LabeledData, spec: &TrainSpec, sources: Vec<String>) -> Result<(Bundle, TrainSummary), Error> {
+    train_per_head(data, spec, &[], sources)
+}
+
+/// Trains a bundle with a learner per head (`learners[i]` for head i, e.g. chosen by a search);
+/// an empty slice means `spec.learner` for all.
+///
+/// # Errors
+/// As [`train`]; also a learner list whose length differs from the number of heads.
+pub fn train_per_head(
+    data: &LabeledData,
+    spec: &TrainSpec,
+    learners: &[Learner],
+    sources: Vec<String>,
+) -> Result<(Bundle, TrainSummary), Error> {
+    if !learners.is_empty() && learners.len() != data.heads.len() {
+        return Err(Error::Usage(format!(
+            "{} learners for {} heads",
+            learners.len(),
+            data.heads.len()
+        )));
+    }
     for h in &data.heads {
         check_head(h)?;
     }
@@ -110,10 +132,12 @@ pub fn train(data: &LabeledData, spec: &TrainSpec, sources: Vec<String>) -> Resu
     let results: Vec<Result<(Head, HeadSummary), Error>> = data
         .heads
         .par_iter()
-        .map(|h| {
+        .enumerate()
+        .map(|(hi, h)| {
             let t = Instant::now();
             let (rows, y) = h.labeled();
-            let m = fit_head(spec, &x, &rows, &y, h.labels.len(), &h.name)?;
+            let learner = learners.get(hi).unwrap_or(&spec.learner);
+            let m = fit_head(learner, spec, &x, &rows, &y, h.labels.len(), &h.name)?;
             let seconds = t.elapsed().as_secs_f64();
             let pred = m.predict(&x.select_rows(&rows));
             let correct = pred.iter().zip(&y).filter(|(p, g)| p == g).count();
@@ -122,7 +146,7 @@ pub fn train(data: &LabeledData, spec: &TrainSpec, sources: Vec<String>) -> Resu
                 Head {
                     name: h.name.clone(),
                     labels: h.labels.clone(),
-                    learner: spec.learner.clone(),
+                    learner: learner.clone(),
                     class_weight: spec.class_weight.clone(),
                     model: m,
                     support: support.clone(),
@@ -255,7 +279,7 @@ pub fn cross_validate(data: &LabeledData, spec: &TrainSpec, f: &FoldSpec) -> Res
                 if tlocal.is_empty() {
                     continue;
                 }
-                let m = fit_head(spec, &x_train, &local, &y, h.labels.len(), &format!("{} (fold {})", h.name, fold + 1))?;
+                let m = fit_head(&spec.learner, spec, &x_train, &local, &y, h.labels.len(), &format!("{} (fold {})", h.name, fold + 1))?;
                 let xt = x_test.select_rows(&tlocal);
                 let proba = m.predict_proba(&xt);
                 let pred = m.predict(&xt);

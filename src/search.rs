@@ -1,0 +1,170 @@
+//! Grid search: feature settings x learner settings, scored by k-fold cross-validation with
+//! the pipeline refit in every fold. The vectorizer is fitted once per (setting, fold) and
+//! shared by every head and learner setting, which is what makes a grid affordable.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::dataset::LabeledData;
+use crate::eval::{Confusion, HeadReport};
+use crate::model::Learner;
+use crate::train::{check_head, fit_head, folds, FoldSpec, TrainSpec};
+use crate::vectorize::{Vectorizer, VectorizerConfig};
+use crate::Error;
+
+/// What to try.
+#[derive(Debug, Clone)]
+pub struct Grid {
+    /// Named feature settings.
+    pub features: Vec<(String, VectorizerConfig)>,
+    pub learners: Vec<Learner>,
+}
+
+/// One cell of the grid, scored.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    pub features: String,
+    pub head: String,
+    pub learner: Learner,
+    /// `f_avg` for stance heads (labels include favor and against), else `macro_f1`.
+    pub metric: &'static str,
+    pub score: f64,
+}
+
+/// The search's choice and everything it measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResult {
+    pub features_name: String,
+    pub features: VectorizerConfig,
+    /// Best learner per head (head order).
+    pub heads: Vec<Cell>,
+    pub cells: Vec<Cell>,
+    pub folds: usize,
+}
+
+impl SearchResult {
+    pub fn per_head_learners(&self) -> Vec<Learner> {
+        self.heads.iter().map(|c| c.learner.clone()).collect()
+    }
+
+    /// An aligned table of the chosen cells.
+    pub fn table(&self) -> String {
+        let mut s = format!(
+            "search ({} folds): features {} chosen\n",
+            self.folds, self.features_name
+        );
+        for c in &self.heads {
+            s += &format!(
+                "  head {:<16} {:<8} {:.4}  {:?}\n",
+                c.head, c.metric, c.score, c.learner
+            );
+        }
+        s
+    }
+}
+
+/// Runs the grid; ties keep the earlier setting.
+///
+/// # Errors
+/// As cross-validation: unusable heads, too few rows for the folds, bad settings.
+pub fn search(data: &LabeledData, base: &TrainSpec, grid: &Grid, f: &FoldSpec) -> Result<SearchResult, Error> {
+    for h in &data.heads {
+        check_head(h)?;
+    }
+    if grid.features.is_empty() || grid.learners.is_empty() {
+        return Err(Error::Usage("empty search grid".into()));
+    }
+    let splits = folds(data, f)?;
+    let jobs: Vec<(usize, usize)> = (0..grid.features.len())
+        .flat_map(|s| (0..splits.len()).map(move |k| (s, k)))
+        .collect();
+    // conf[job][head][learner]
+    let results: Vec<Result<Vec<Vec<Confusion>>, Error>> = jobs
+        .par_iter()
+        .map(|&(si, k)| {
+            let (train_rows, test_rows) = &splits[k];
+            let texts: Vec<&str> = train_rows.iter().map(|&i| data.texts[i].as_str()).collect();
+            let (v, _) = Vectorizer::fit(grid.features[si].1.clone(), &texts)?;
+            let xtr = v.transform(&texts);
+            let test_texts: Vec<&str> = test_rows.iter().map(|&i| data.texts[i].as_str()).collect();
+            let xte = v.transform(&test_texts);
+            let mut per_head = Vec::new();
+            for h in &data.heads {
+                let (local, y): (Vec<usize>, Vec<usize>) = train_rows
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(j, &i)| h.y[i].map(|c| (j, c)))
+                    .unzip();
+                let (tlocal, gold): (Vec<usize>, Vec<usize>) = test_rows
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(j, &i)| h.y[i].map(|c| (j, c)))
+                    .unzip();
+                let xt = xte.select_rows(&tlocal);
+                let mut per_learner = Vec::new();
+                for l in &grid.learners {
+                    let mut conf = Confusion::new(h.name.clone(), h.labels.clone())
+                        .map_err(|e| Error::Usage(e.to_string()))?;
+                    if !tlocal.is_empty() {
+                        let m = fit_head(l, base, &xtr, &local, &y, h.labels.len(), &h.name)?;
+                        for (p, g) in m.predict(&xt).iter().zip(&gold) {
+                            conf.add(&h.labels[*g], Some(&h.labels[*p]))
+                                .map_err(|e| Error::Usage(e.to_string()))?;
+                        }
+                    }
+                    per_learner.push(conf);
+                }
+                per_head.push(per_learner);
+            }
+            Ok(per_head)
+        })
+        .collect();
+    let results = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let mut cells = Vec::new();
+    let mut best: Option<(f64, usize, Vec<Cell>)> = None;
+    for (si, (name, _)) in grid.features.iter().enumerate() {
+        let mut chosen = Vec::new();
+        for (hi, h) in data.heads.iter().enumerate() {
+            let mut head_best: Option<Cell> = None;
+            for (li, l) in grid.learners.iter().enumerate() {
+                let mut conf = Confusion::new(h.name.clone(), h.labels.clone())
+                    .map_err(|e| Error::Usage(e.to_string()))?;
+                for (j, &(s, _)) in jobs.iter().enumerate() {
+                    if s == si {
+                        conf.merge(&results[j][hi][li])
+                            .map_err(|e| Error::Usage(e.to_string()))?;
+                    }
+                }
+                let r = HeadReport::from_confusion(&conf).map_err(|e| Error::Usage(e.to_string()))?;
+                let (metric, score) = match r.f_avg {
+                    Some(v) => ("f_avg", v),
+                    None => ("macro_f1", r.macro_f1),
+                };
+                let cell = Cell {
+                    features: name.clone(),
+                    head: h.name.clone(),
+                    learner: l.clone(),
+                    metric,
+                    score,
+                };
+                if head_best.as_ref().is_none_or(|b| score > b.score) {
+                    head_best = Some(cell.clone());
+                }
+                cells.push(cell);
+            }
+            chosen.push(head_best.expect("at least one learner"));
+        }
+        let mean = chosen.iter().map(|c| c.score).sum::<f64>() / chosen.len() as f64;
+        if best.as_ref().is_none_or(|b| mean > b.0) {
+            best = Some((mean, si, chosen));
+        }
+    }
+    let (_, si, heads) = best.expect("at least one setting");
+    Ok(SearchResult {
+        features_name: grid.features[si].0.clone(),
+        features: grid.features[si].1.clone(),
+        heads,
+        cells,
+        folds: splits.len(),
+    })
+}
