@@ -470,3 +470,45 @@ impl EvalReport {
         Ok(report)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn f1_form_equals_harmonic_mean_of_p_and_r() {
+        for tp in 0..6u64 {
+            for fp in 0..6u64 {
+                for fn_ in 0..6u64 {
+                    let (sup, pred) = (tp + fn_, tp + fp);
+                    let p = ratio(tp as f64, pred as f64);
+                    let r = ratio(tp as f64, sup as f64);
+                    let want = ratio(2.0 * p * r, p + r);
+                    assert!((f1(tp, sup, pred) - want).abs() <= 1e-15, "{tp} {fp} {fn_}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn stance_head_detection_is_case_insensitive() {
+        let c = Confusion::new("h", ["against", "Favor", "none"]).unwrap();
+        assert_eq!(c.favor_against(), Some((1, 0)));
+        let c = Confusion::new("h", ["negative", "neutral", "positive"]).unwrap();
+        assert_eq!(c.favor_against(), None);
+        let c = Confusion::new("h", ["FAVOR", "NONE"]).unwrap();
+        assert_eq!(c.favor_against(), None);
+    }
+
+    #[test]
+    fn weighted_uses_support_including_abstentions() {
+        let mut c = Confusion::new("h", ["A", "B"]).unwrap();
+        c.add("A", Some("A")).unwrap();
+        c.add("A", None).unwrap();
+        c.add("B", Some("B")).unwrap();
+        let r = HeadReport::from_confusion(&c).unwrap();
+        // recall A = 1/2 (support 2), recall B = 1 (support 1): weighted = (1/2·2 + 1·1)/3.
+        assert_eq!(r.weighted_recall, 2.0 / 3.0);
+        assert_eq!(r.weighted_recall, r.accuracy);
+    }
+}

@@ -32,9 +32,11 @@ enum Block {
     Heading(String),
     /// Label/value lines.
     Facts(Vec<(String, String)>),
-    /// A caption, a header row and body rows; the first column is a row label.
+    /// A caption, a header row and body rows; the first `left` columns are row labels
+    /// (left-aligned), the others figures (right-aligned).
     Table {
         caption: String,
+        left: usize,
         header: Vec<String>,
         rows: Vec<Vec<String>>,
     },
@@ -95,6 +97,7 @@ fn head_blocks(h: &HeadReport, out: &mut Vec<Block>) {
     ]);
     out.push(Block::Table {
         caption: "per class".into(),
+        left: 1,
         header: ["label", "precision", "recall", "F1", "support"]
             .map(String::from)
             .to_vec(),
@@ -122,6 +125,7 @@ fn head_blocks(h: &HeadReport, out: &mut Vec<Block>) {
         .collect();
     out.push(Block::Table {
         caption: "confusion matrix (rows: gold, columns: predicted)".into(),
+        left: 1,
         header,
         rows,
     });
@@ -135,6 +139,12 @@ impl EvalReport {
             None => "Evaluation report".to_string(),
         }));
         let mut facts = meta_facts(&self.meta);
+        if let Some(cv) = &self.cv {
+            facts.push((
+                "per-head figures".into(),
+                format!("all {} folds' predictions together", cv.folds.len()),
+            ));
+        }
         if let Some(f) = self.pooled_f_avg {
             let stance: Vec<&str> = self
                 .heads
@@ -142,7 +152,8 @@ impl EvalReport {
                 .filter(|h| h.f_avg.is_some())
                 .map(|h| h.head.as_str())
                 .collect();
-            facts.push((format!("pooled F_avg ({})", stance.join(", ")), num(f)));
+            facts.push(("pooled F_avg".into(), num(f)));
+            facts.push(("pooled stance heads".into(), stance.join(", ")));
         }
         if !facts.is_empty() {
             out.push(Block::Facts(facts));
@@ -171,6 +182,7 @@ impl EvalReport {
             }
             out.push(Block::Table {
                 caption: "per fold".into(),
+                left: 2,
                 header: ["fold", "head", "rows", "accuracy", "macro-F1", "F_avg"]
                     .map(String::from)
                     .to_vec(),
@@ -199,6 +211,7 @@ impl EvalReport {
             }
             out.push(Block::Table {
                 caption: "mean ± std over folds (population std, ddof = 0)".into(),
+                left: 1,
                 header: ["head", "accuracy", "macro-F1", "F_avg"]
                     .map(String::from)
                     .to_vec(),
@@ -235,6 +248,7 @@ impl EvalReport {
                 }
                 Block::Table {
                     caption,
+                    left,
                     header,
                     rows,
                 } => {
@@ -248,7 +262,7 @@ impl EvalReport {
                     for r in std::iter::once(header).chain(rows) {
                         let mut line = String::new();
                         for (j, (c, w)) in r.iter().zip(&widths).enumerate() {
-                            if j == 0 {
+                            if j < *left {
                                 let _ = write!(line, "  {c:<w$}");
                             } else {
                                 let _ = write!(line, "  {c:>w$}");
@@ -285,6 +299,7 @@ impl EvalReport {
                 }
                 Block::Table {
                     caption,
+                    left,
                     header,
                     rows,
                 } => {
@@ -295,7 +310,7 @@ impl EvalReport {
                     };
                     let _ = writeln!(s, "{}", line(header));
                     let rule: Vec<&str> = (0..header.len())
-                        .map(|j| if j == 0 { "---" } else { "---:" })
+                        .map(|j| if j < *left { "---" } else { "---:" })
                         .collect();
                     let _ = writeln!(s, "| {} |", rule.join(" | "));
                     for r in rows {
@@ -368,4 +383,33 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EvalError> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_rename_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // Renaming a file over a non-empty directory fails on every platform.
+        let target = dir.path().join("taken.json");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("x"), b"x").unwrap();
+        let e = write_atomic(&target, b"{}").unwrap_err();
+        assert!(
+            matches!(&e, EvalError::Io { path, .. } if path == &target),
+            "{e:?}"
+        );
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn extension_messages() {
+        use super::super::extension_reason;
+        assert!(extension_reason(Some("html")).contains("not supported yet"));
+        assert!(extension_reason(Some("csv")).contains(".csv"));
+        assert!(extension_reason(None).contains("no file extension"));
+    }
 }
