@@ -164,7 +164,10 @@ impl Bundle {
         if (bytes.len() as u64) > expected {
             return Err(BundleError::Corrupt {
                 path,
-                reason: format!("{} trailing bytes after the payload", bytes.len() as u64 - expected),
+                reason: format!(
+                    "{} trailing bytes after the payload",
+                    bytes.len() as u64 - expected
+                ),
             });
         }
         let payload = &bytes[HEADER_LEN..];
@@ -178,7 +181,8 @@ impl Bundle {
             path: path.clone(),
             reason: e.to_string(),
         })?;
-        b.validate().map_err(|reason| BundleError::Corrupt { path, reason })?;
+        b.validate()
+            .map_err(|reason| BundleError::Corrupt { path, reason })?;
         Ok(b)
     }
 

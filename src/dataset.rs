@@ -134,14 +134,15 @@ impl LabeledData {
                     }
                 };
                 let row = texts.len();
-                let mut put = |head: &str, raw: &str, cells: &mut BTreeMap<String, Vec<(usize, String)>>| {
-                    if let Some(n) = normalize_label(raw) {
-                        if n != raw {
-                            *normalized.entry((raw.to_string(), n.clone())).or_default() += 1;
+                let mut put =
+                    |head: &str, raw: &str, cells: &mut BTreeMap<String, Vec<(usize, String)>>| {
+                        if let Some(n) = normalize_label(raw) {
+                            if n != raw {
+                                *normalized.entry((raw.to_string(), n.clone())).or_default() += 1;
+                            }
+                            cells.entry(head.to_string()).or_default().push((row, n));
                         }
-                        cells.entry(head.to_string()).or_default().push((row, n));
-                    }
-                };
+                    };
                 match layout {
                     LabelLayout::Wide { label_cols } => {
                         for c in label_cols {
@@ -154,7 +155,11 @@ impl LabeledData {
                     } => {
                         let target = field(&rec.extra, target_col).unwrap_or("").trim();
                         if !target.is_empty() {
-                            put(target, field(&rec.extra, label_col).unwrap_or(""), &mut cells);
+                            put(
+                                target,
+                                field(&rec.extra, label_col).unwrap_or(""),
+                                &mut cells,
+                            );
                         }
                     }
                 }

@@ -67,7 +67,12 @@ impl SearchResult {
 ///
 /// # Errors
 /// As cross-validation: unusable heads, too few rows for the folds, bad settings.
-pub fn search(data: &LabeledData, base: &TrainSpec, grid: &Grid, f: &FoldSpec) -> Result<SearchResult, Error> {
+pub fn search(
+    data: &LabeledData,
+    base: &TrainSpec,
+    grid: &Grid,
+    f: &FoldSpec,
+) -> Result<SearchResult, Error> {
     for h in &data.heads {
         check_head(h)?;
     }
@@ -135,7 +140,8 @@ pub fn search(data: &LabeledData, base: &TrainSpec, grid: &Grid, f: &FoldSpec) -
                             .map_err(|e| Error::Usage(e.to_string()))?;
                     }
                 }
-                let r = HeadReport::from_confusion(&conf).map_err(|e| Error::Usage(e.to_string()))?;
+                let r =
+                    HeadReport::from_confusion(&conf).map_err(|e| Error::Usage(e.to_string()))?;
                 let (metric, score) = match r.f_avg {
                     Some(v) => ("f_avg", v),
                     None => ("macro_f1", r.macro_f1),

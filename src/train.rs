@@ -48,7 +48,8 @@ pub struct TrainSummary {
 /// A fingerprint of texts and labels: equal data, equal fingerprint (order matters).
 pub fn fingerprint(data: &LabeledData) -> String {
     let mut h = 0u64;
-    let mut mix = |bytes: &[u8]| h = hash_bytes(bytes) ^ h.rotate_left(7).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut mix =
+        |bytes: &[u8]| h = hash_bytes(bytes) ^ h.rotate_left(7).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     for t in &data.texts {
         mix(t.as_bytes());
     }
@@ -100,7 +101,11 @@ pub(crate) fn fit_head(
 ///
 /// # Errors
 /// A head with no labeled rows or a single label, bad learner or feature settings.
-pub fn train(data: &LabeledData, spec: &TrainSpec, sources: Vec<String>) -> Result<(Bundle, TrainSummary), Error> {
+pub fn train(
+    data: &LabeledData,
+    spec: &TrainSpec,
+    sources: Vec<String>,
+) -> Result<(Bundle, TrainSummary), Error> {
     train_per_head(data, spec, &[], sources)
 }
 
@@ -250,7 +255,11 @@ pub fn folds(data: &LabeledData, f: &FoldSpec) -> Result<Vec<(Vec<usize>, Vec<us
 /// # Errors
 /// As [`train`] and [`folds`]; a fold whose training rows hold a single label of a head is an
 /// error naming the head and fold.
-pub fn cross_validate(data: &LabeledData, spec: &TrainSpec, f: &FoldSpec) -> Result<Vec<FoldPredictions>, Error> {
+pub fn cross_validate(
+    data: &LabeledData,
+    spec: &TrainSpec,
+    f: &FoldSpec,
+) -> Result<Vec<FoldPredictions>, Error> {
     for h in &data.heads {
         check_head(h)?;
     }
@@ -279,7 +288,15 @@ pub fn cross_validate(data: &LabeledData, spec: &TrainSpec, f: &FoldSpec) -> Res
                 if tlocal.is_empty() {
                     continue;
                 }
-                let m = fit_head(&spec.learner, spec, &x_train, &local, &y, h.labels.len(), &format!("{} (fold {})", h.name, fold + 1))?;
+                let m = fit_head(
+                    &spec.learner,
+                    spec,
+                    &x_train,
+                    &local,
+                    &y,
+                    h.labels.len(),
+                    &format!("{} (fold {})", h.name, fold + 1),
+                )?;
                 let xt = x_test.select_rows(&tlocal);
                 let proba = m.predict_proba(&xt);
                 let pred = m.predict(&xt);

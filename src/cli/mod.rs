@@ -2,7 +2,10 @@
 //! (0 all rows fine, 1 finished but some rows were reported as errors, 2 fatal), as ripgrep does.
 
 pub mod args;
+mod eval;
 mod ingest;
+mod inspect;
+mod train;
 mod vectorize;
 
 use std::io::Write;
@@ -31,6 +34,14 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// Fit a vectorizer on a data file and print vocabulary size, non-zeros and top terms.
     Vectorize(vectorize::VectorizeArgs),
+    /// Train a model bundle from labeled data (one head per label column or per target).
+    Train(train::TrainArgs),
+    /// Evaluate a model bundle on labeled data.
+    Eval(eval::EvalArgs),
+    /// Cross-validate a training setup (the whole pipeline refit in each fold).
+    Cv(eval::CvArgs),
+    /// Show a model file: version, heads, labels, features, training metadata, top features.
+    Inspect(inspect::InspectArgs),
 }
 
 /// What a verb reports back: how many rows were reported as errors.
@@ -52,6 +63,10 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
     match cli.command {
         Command::Ingest(a) => ingest::run(a),
         Command::Vectorize(a) => vectorize::run(a),
+        Command::Train(a) => train::run(a),
+        Command::Eval(a) => eval::run_eval(a),
+        Command::Cv(a) => eval::run_cv(a),
+        Command::Inspect(a) => inspect::run(a),
     }
 }
 

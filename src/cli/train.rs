@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use stance::dataset::{LabelLayout, LabeledData};
 use stance::model::{ClassWeight, Learner};
-use stance::train::{self, TrainSpec, TrainSummary};
+use stance::search::Grid;
+use stance::tokenize::NgramRange;
+use stance::train::{self, FoldSpec, TrainSpec, TrainSummary};
+use stance::vectorize::DfBound;
 use stance::{ingest, Error};
 
 use super::args::{FeatureArgs, InputArgs};
@@ -61,12 +64,19 @@ impl DataArgs {
             .into_iter()
             .map(|p| self.input.spec(p))
             .collect::<Result<Vec<_>, _>>()?;
-        let d = LabeledData::load(&specs, &self.labels.layout()?, self.labels.group_col.as_deref())?;
+        let d = LabeledData::load(
+            &specs,
+            &self.labels.layout()?,
+            self.labels.group_col.as_deref(),
+        )?;
         for e in d.report.skipped.iter().take(20) {
             eprintln!("stance: skipped: {e}");
         }
         if d.report.skipped.len() > 20 {
-            eprintln!("stance: ... and {} more skipped rows", d.report.skipped.len() - 20);
+            eprintln!(
+                "stance: ... and {} more skipped rows",
+                d.report.skipped.len() - 20
+            );
         }
         for (raw, n, c) in &d.report.normalized {
             eprintln!("stance: label {raw:?} normalized to {n:?} ({c} rows)");
@@ -194,7 +204,13 @@ pub fn run(a: TrainArgs) -> Result<Outcome, Error> {
     let mut notes = serde_json::Value::Null;
     let mut per_head = Vec::new();
     if a.search {
-        let found = super::search::search(&data, &spec, &a.learner, a.folds, a.data.labels.group_col.is_some())?;
+        let grid = grid(&spec, &a.learner);
+        let folds = FoldSpec {
+            k: a.folds,
+            seed: a.learner.seed,
+            grouped: a.data.labels.group_col.is_some(),
+        };
+        let found = stance::search::search(&data, &spec, &grid, &folds)?;
         eprint!("{}", found.table());
         spec.features = found.features.clone();
         per_head = found.per_head_learners();
@@ -215,6 +231,42 @@ pub fn run(a: TrainArgs) -> Result<Outcome, Error> {
     Ok(Outcome {
         row_errors: data.report.skipped.len() as u64,
     })
+}
+
+/// The `--search` grid: the given features and three variants (word 1-3, no char n-grams,
+/// min_df 2), times a range of C (or alpha for naive Bayes) around the usual optimum.
+pub fn grid(spec: &TrainSpec, l: &LearnerArgs) -> Grid {
+    let base = spec.features.clone();
+    let mut w13 = base.clone();
+    if let Some(r) = &mut w13.tokenizer.word_ngrams {
+        *r = NgramRange { min: r.min, max: 3 };
+    }
+    let mut no_char = base.clone();
+    no_char.tokenizer.char_ngrams = None;
+    if no_char.tokenizer.word_ngrams.is_none() {
+        no_char.tokenizer.word_ngrams = Some(NgramRange { min: 1, max: 2 });
+    }
+    let mut df2 = base.clone();
+    df2.min_df = DfBound::Count(2);
+    let learners = match l.model {
+        ModelKind::Nb | ModelKind::Cnb => [0.01, 0.03, 0.1, 0.3, 1.0]
+            .iter()
+            .map(|&a| l.learner_with(l.c, a))
+            .collect(),
+        _ => [0.1, 0.3, 1.0, 3.0, 10.0, 30.0]
+            .iter()
+            .map(|&c| l.learner_with(c, l.alpha))
+            .collect(),
+    };
+    Grid {
+        features: vec![
+            ("as given".into(), base),
+            ("word n-grams up to 3".into(), w13),
+            ("no char n-grams".into(), no_char),
+            ("min_df 2".into(), df2),
+        ],
+        learners,
+    }
 }
 
 pub fn print_summary(s: &TrainSummary) {
