@@ -175,7 +175,8 @@ pub fn fit_logistic(
     let k = if binary { 1 } else { present.len() };
     let yc: Vec<usize> = y.iter().map(|&c| compact[c]).collect();
     let sw: Vec<f64> = y.iter().map(|&c| cw[c]).collect();
-    let problem = Problem::new(x, &yc, &sw, k, binary, p.c)?;
+    check_rows_u32(x)?;
+    let problem = Problem::new(x, &yc, &sw, k, binary, p.c);
     let nf = x.ncols();
     let mut theta = vec![0.0; nf * k + k];
     let info = lbfgs(&problem, &mut theta, p.tol, p.max_iter);
@@ -202,6 +203,17 @@ pub fn fit_logistic(
         }
     }
     Ok((model, info))
+}
+
+/// The column-major copy stores row ids as `u32`.
+pub(crate) fn check_rows_u32(x: &SparseRows) -> Result<(), ModelError> {
+    if u32::try_from(x.nrows()).is_err() {
+        return Err(ModelError::TooLarge(format!(
+            "{} rows; L-BFGS logistic regression supports up to 2^32",
+            x.nrows()
+        )));
+    }
+    Ok(())
 }
 
 /// Column-major copy of the rows (for `X^T D` per feature). Row ids as `u32` to save memory.
@@ -258,15 +270,9 @@ impl<'a> Problem<'a> {
         k: usize,
         binary: bool,
         c: f64,
-    ) -> Result<Self, ModelError> {
-        if u32::try_from(x.nrows()).is_err() {
-            return Err(ModelError::EmptyData {
-                rows: x.nrows(),
-                cols: x.ncols(),
-            });
-        }
+    ) -> Self {
         let total: f64 = sw.iter().sum();
-        Ok(Self {
+        Self {
             x,
             xt: Csc::from_rows(x),
             y,
@@ -275,7 +281,7 @@ impl<'a> Problem<'a> {
             binary,
             inv_c: 1.0 / c,
             scale: 1.0 / total,
-        })
+        }
     }
 
     fn dim(&self) -> usize {
@@ -385,33 +391,71 @@ impl<'a> Problem<'a> {
     }
 }
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    // Four accumulators: faster than a single chain and still a fixed order.
+/// Elements per parallel task in the L-BFGS vector algebra (fixed: see module docs).
+const VEC_CHUNK: usize = 1 << 15;
+
+/// Serial dot product with four accumulators (a fixed order, faster than one chain).
+fn dot4(a: &[f64], b: &[f64]) -> f64 {
     let mut acc = [0.0; 4];
-    let chunks = a.len() / 4;
-    for i in 0..chunks {
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
         for l in 0..4 {
-            acc[l] += a[4 * i + l] * b[4 * i + l];
+            acc[l] += x[l] * y[l];
         }
     }
     let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-    for i in chunks * 4..a.len() {
-        s += a[i] * b[i];
+    for (x, y) in ra.iter().zip(rb) {
+        s += x * y;
     }
     s
+}
+
+/// Dot product over fixed chunks, partial sums merged in order: parallel yet bit-identical for
+/// any thread count. The L-BFGS two-loop is ~40 such passes over `n_features * n_classes`.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let parts: Vec<f64> = a
+        .par_chunks(VEC_CHUNK)
+        .zip(b.par_chunks(VEC_CHUNK))
+        .map(|(x, y)| dot4(x, y))
+        .collect();
+    parts.iter().sum()
+}
+
+/// `y += a * x` (element-wise, so parallel is trivially deterministic).
+fn axpy(y: &mut [f64], a: f64, x: &[f64]) {
+    y.par_chunks_mut(VEC_CHUNK)
+        .zip(x.par_chunks(VEC_CHUNK))
+        .for_each(|(yc, xc)| yc.iter_mut().zip(xc).for_each(|(yi, &xi)| *yi += a * xi));
+}
+
+/// `out = base + a * d`.
+fn set_axpy(out: &mut [f64], base: &[f64], a: f64, d: &[f64]) {
+    out.par_chunks_mut(VEC_CHUNK)
+        .zip(base.par_chunks(VEC_CHUNK).zip(d.par_chunks(VEC_CHUNK)))
+        .for_each(|(oc, (bc, dc))| {
+            for ((o, &b), &di) in oc.iter_mut().zip(bc).zip(dc) {
+                *o = b + a * di;
+            }
+        });
 }
 
 fn max_abs(a: &[f64]) -> f64 {
     a.iter().fold(0.0, |m, v| m.max(v.abs()))
 }
 
-/// Limited-memory BFGS with a backtracking (Armijo, quadratic interpolation) line search.
+/// Limited-memory BFGS with a weak Wolfe line search.
 ///
-/// The objective is smooth and strictly convex in `W`, so Armijo backtracking from the unit
-/// quasi-Newton step is enough in practice; pairs with non-positive curvature are skipped.
+/// The objective is smooth and strictly convex in `W`; the unit quasi-Newton step is tried first
+/// and usually accepted; pairs with non-positive curvature are skipped.
 /// Stops when the gradient max-norm is `<= tol`, when the relative decrease of the objective
 /// falls below `64 * eps` (scipy's `ftol` as scikit-learn sets it) or after `max_iter` iterations.
-fn lbfgs(problem: &Problem<'_>, theta: &mut [f64], tol: f64, max_iter: usize) -> SolverInfo {
+pub(crate) fn lbfgs(
+    problem: &Problem<'_>,
+    theta: &mut [f64],
+    tol: f64,
+    max_iter: usize,
+) -> SolverInfo {
     let n = problem.dim();
     let mut resid = vec![0.0; problem.x.nrows() * problem.k];
     let mut g = vec![0.0; n];
@@ -438,20 +482,16 @@ fn lbfgs(problem: &Problem<'_>, theta: &mut [f64], tol: f64, max_iter: usize) ->
         for h in (0..m).rev() {
             let a = rho[h] * dot(&s_hist[h], &dir);
             alpha_buf[h] = a;
-            dir.iter_mut()
-                .zip(&y_hist[h])
-                .for_each(|(d, &yi)| *d -= a * yi);
+            axpy(&mut dir, -a, &y_hist[h]);
         }
         if m > 0 {
             let gamma = dot(&s_hist[m - 1], &y_hist[m - 1]) / dot(&y_hist[m - 1], &y_hist[m - 1]);
-            dir.iter_mut().for_each(|d| *d *= gamma);
+            dir.par_iter_mut().for_each(|d| *d *= gamma);
         }
         for h in 0..m {
             let beta = rho[h] * dot(&y_hist[h], &dir);
             let a = alpha_buf[h];
-            dir.iter_mut()
-                .zip(&s_hist[h])
-                .for_each(|(d, &si)| *d += (a - beta) * si);
+            axpy(&mut dir, a - beta, &s_hist[h]);
         }
         let mut gd = dot(&g, &dir);
         if gd >= 0.0 || !gd.is_finite() {
@@ -463,31 +503,62 @@ fn lbfgs(problem: &Problem<'_>, theta: &mut [f64], tol: f64, max_iter: usize) ->
             gd = dot(&g, &dir);
         }
         let mut step = if s_hist.is_empty() {
-            (1.0 / gd.abs().sqrt()).min(1.0)
+            // scipy's first step: unit length along steepest descent.
+            1.0 / gd.abs().sqrt()
         } else {
             1.0
         };
+        // Weak Wolfe line search (Lewis & Overton bracketing): shrink when the Armijo condition
+        // fails, expand while the slope is still steep (curvature condition fails), so that
+        // the first steps are not stuck at a tiny length and stored pairs have good curvature.
+        let (c1, c2) = (1e-4, 0.9);
+        let (mut lo, mut hi) = (0.0f64, f64::INFINITY);
         let mut accepted = false;
         let mut f_new = f;
-        for _ in 0..50 {
-            theta_new
-                .iter_mut()
-                .zip(theta.iter())
-                .zip(&dir)
-                .for_each(|((tn, &t), &d)| *tn = t + step * d);
+        for _ in 0..60 {
+            set_axpy(&mut theta_new, theta, step, &dir);
             f_new = problem.eval(&theta_new, &mut g_new, &mut resid);
             evaluations += 1;
-            if f_new.is_finite() && f_new <= f + 1e-4 * step * gd {
+            if !(f_new.is_finite() && f_new <= f + c1 * step * gd) {
+                hi = step;
+                if lo == 0.0 {
+                    // Minimizer of the quadratic through f(0), f'(0) and f(step), kept within
+                    // [0.1, 0.5] * step: one evaluation usually suffices.
+                    let denom = 2.0 * (f_new - f - gd * step);
+                    let cand = if denom > 0.0 && f_new.is_finite() {
+                        -gd * step * step / denom
+                    } else {
+                        0.5 * step
+                    };
+                    step = cand.clamp(0.1 * step, 0.5 * step);
+                    continue;
+                }
+            } else if dot(&g_new, &dir) < c2 * gd {
+                lo = step;
+                if hi.is_infinite() && step >= 1e10 {
+                    accepted = true; // unbounded below along dir: take what we have
+                    break;
+                }
+            } else {
                 accepted = true;
                 break;
             }
-            let denom = 2.0 * (f_new - f - gd * step);
-            let cand = if denom > 0.0 && f_new.is_finite() {
-                -gd * step * step / denom
+            step = if hi.is_finite() {
+                0.5 * (lo + hi)
             } else {
-                0.5 * step
+                2.0 * step
             };
-            step = cand.clamp(0.1 * step, 0.5 * step);
+            if hi.is_finite() && hi - lo <= 1e-12 * hi {
+                break;
+            }
+        }
+        if !accepted && lo > 0.0 {
+            // Bracket collapsed: the last Armijo point is still a decrease.
+            step = lo;
+            set_axpy(&mut theta_new, theta, step, &dir);
+            f_new = problem.eval(&theta_new, &mut g_new, &mut resid);
+            evaluations += 1;
+            accepted = true;
         }
         iterations += 1;
         if !accepted {
@@ -522,6 +593,12 @@ fn lbfgs(problem: &Problem<'_>, theta: &mut [f64], tol: f64, max_iter: usize) ->
             rho.push(1.0 / sy);
         }
         let rel = (f - f_new) / f.abs().max(f_new.abs()).max(1.0);
+        if std::env::var_os("STANCE_LBFGS_TRACE").is_some() {
+            eprintln!(
+                "iter {iterations} f {f_new:.10e} gmax {:.3e} step {step:.3e}",
+                max_abs(&g_new)
+            );
+        }
         theta.copy_from_slice(&theta_new);
         std::mem::swap(&mut g, &mut g_new);
         f = f_new;

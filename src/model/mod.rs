@@ -8,7 +8,7 @@
 //! - [`svm`]: linear SVM, squared hinge, one-vs-rest, liblinear's dual coordinate descent,
 //!   Platt-scaled probabilities;
 //! - [`bayes`]: multinomial and complement naive Bayes;
-//! - [`nbsvm`]: NB-log-ratio-scaled SVM (Wang & Manning 2012);
+//! - [`nbsvm`]: NB-log-ratio-scaled SVM or logistic regression (Wang & Manning 2012);
 //! - [`kfold`]: stratified and grouped stratified folds over row indices.
 //!
 //! Each learner has linfa-style parameters (`XParams` -> `check()` -> `Fit` on
@@ -35,7 +35,7 @@ pub use error::ModelError;
 pub use kfold::{group_id, grouped_stratified_kfold, stratified_kfold, Fold};
 pub use linear::{LinearModel, Link, ABSENT_CLASS_INTERCEPT};
 pub use logistic::{fit_logistic, LogisticParams, SolverInfo, ValidLogisticParams};
-pub use nbsvm::{fit_nbsvm, NbSvmParams, ValidNbSvmParams};
+pub use nbsvm::{fit_nbsvm, NbBase, NbSvmParams, ValidNbSvmParams};
 pub use svm::{fit_svm, SvmParams, ValidSvmParams};
 pub use weights::ClassWeight;
 
@@ -90,6 +90,13 @@ pub enum Learner {
         tol: f64,
         max_iter: usize,
     },
+    NbLogistic {
+        c: f64,
+        alpha: f64,
+        beta: f64,
+        tol: f64,
+        max_iter: usize,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -128,6 +135,17 @@ enum LearnerTagged {
         #[serde(default = "default_svm_iter")]
         max_iter: usize,
     },
+    NbLogistic {
+        c: f64,
+        #[serde(default = "default_alpha")]
+        alpha: f64,
+        #[serde(default = "default_beta")]
+        beta: f64,
+        #[serde(default = "default_tol")]
+        tol: f64,
+        #[serde(default = "default_logistic_iter")]
+        max_iter: usize,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -155,6 +173,13 @@ enum LearnerPlain {
         tol: f64,
         max_iter: usize,
     },
+    NbLogistic {
+        c: f64,
+        alpha: f64,
+        beta: f64,
+        tol: f64,
+        max_iter: usize,
+    },
 }
 
 /// Converts between the three enums, which have identical variants.
@@ -172,6 +197,19 @@ macro_rules! convert_learner {
                 tol,
                 max_iter,
             } => $to::NbSvm {
+                c,
+                alpha,
+                beta,
+                tol,
+                max_iter,
+            },
+            $from::NbLogistic {
+                c,
+                alpha,
+                beta,
+                tol,
+                max_iter,
+            } => $to::NbLogistic {
                 c,
                 alpha,
                 beta,
@@ -265,6 +303,25 @@ pub fn train(
             max_iter,
         } => {
             let p = NbSvmParams::new(n_classes)
+                .c(c)
+                .alpha(alpha)
+                .beta(beta)
+                .tol(tol)
+                .max_iter(max_iter)
+                .class_weight(cw)
+                .seed(seed)
+                .check()?;
+            fit_nbsvm(x, y, &p)
+        }
+        Learner::NbLogistic {
+            c,
+            alpha,
+            beta,
+            tol,
+            max_iter,
+        } => {
+            let p = NbSvmParams::new(n_classes)
+                .base(NbBase::Logistic)
                 .c(c)
                 .alpha(alpha)
                 .beta(beta)
