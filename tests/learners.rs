@@ -814,12 +814,16 @@ fn speed_report() {
         let after = stat.rsplit(')').next().unwrap_or("");
         let f: Vec<f64> = after
             .split_whitespace()
-            .filter_map(|v| v.parse().ok())
+            .map(|v| v.parse().unwrap_or(0.0))
             .collect();
         // Fields 14 and 15 (utime, stime) are the 12th and 13th after the command name.
         (f.get(11).unwrap_or(&0.0) + f.get(12).unwrap_or(&0.0)) / 100.0
     };
+    let only = std::env::var("STANCE_SPEED_ONLY").unwrap_or_default();
     for l in &learners {
+        if !format!("{l:?}").starts_with(only.as_str()) {
+            continue;
+        }
         let t = std::time::Instant::now();
         let c0 = cpu();
         let m = train(l, &x, &y, k, &ClassWeight::None, 0).unwrap();
@@ -829,6 +833,9 @@ fn speed_report() {
             "{l:?}: {el:.2?}, train accuracy {:.3}",
             accuracy(&m, &x, &y)
         );
+    }
+    if !only.is_empty() {
+        return;
     }
     let p = LogisticParams::new(k).check().unwrap();
     let t = std::time::Instant::now();
