@@ -622,21 +622,30 @@ pub(crate) fn lbfgs(
                     step = cand.clamp(0.1 * step, 0.5 * step);
                     continue;
                 }
-            } else if dot(&g_new, &dir) < c2 * gd {
-                lo = step;
-                if hi.is_infinite() && step >= 1e10 {
-                    accepted = true; // unbounded below along dir: take what we have
+            } else {
+                let gd_new = dot(&g_new, &dir);
+                if gd_new >= c2 * gd {
+                    accepted = true;
                     break;
                 }
-            } else {
-                accepted = true;
-                break;
+                lo = step;
+                if hi.is_infinite() {
+                    if step >= 1e10 {
+                        accepted = true; // unbounded below along dir: take what we have
+                        break;
+                    }
+                    // Still steep: extrapolate to where the (linear) slope model through
+                    // (0, gd) and (step, gd_new) vanishes, at least doubling.
+                    let secant = if gd_new > gd {
+                        step * gd / (gd - gd_new)
+                    } else {
+                        f64::INFINITY
+                    };
+                    step = secant.clamp(2.0 * step, 50.0 * step);
+                    continue;
+                }
             }
-            step = if hi.is_finite() {
-                0.5 * (lo + hi)
-            } else {
-                2.0 * step
-            };
+            step = 0.5 * (lo + hi);
             if hi.is_finite() && hi - lo <= 1e-12 * hi {
                 break;
             }
