@@ -780,14 +780,18 @@ fn speed_report() {
             writeln!(w).unwrap();
         }
     }
+    let c_env: f64 = std::env::var("STANCE_SPEED_C")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1.0);
     let learners = [
         Learner::Logistic {
-            c: 1.0,
+            c: c_env,
             tol: 1e-4,
             max_iter: 100,
         },
         Learner::Svm {
-            c: 1.0,
+            c: c_env,
             tol: 1e-4,
             max_iter: 1000,
         },

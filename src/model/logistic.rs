@@ -508,11 +508,47 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     parts.iter().sum()
 }
 
-/// `y += a * x` (element-wise, so parallel is trivially deterministic).
-fn axpy(y: &mut [f64], a: f64, x: &[f64]) {
-    y.par_chunks_mut(VEC_CHUNK)
-        .zip(x.par_chunks(VEC_CHUNK))
-        .for_each(|(yc, xc)| yc.iter_mut().zip(xc).for_each(|(yi, &xi)| *yi += a * xi));
+/// `v = scale * v + a * x`, then returns `z . v` (0 without `z`): one pass instead of two or
+/// three over vectors that do not fit in cache. Same chunked summation order as [`dot`].
+fn update_dot(v: &mut [f64], scale: f64, a: f64, x: Option<&[f64]>, z: Option<&[f64]>) -> f64 {
+    let parts: Vec<f64> = v
+        .par_chunks_mut(VEC_CHUNK)
+        .enumerate()
+        .map(|(ci, vc)| {
+            let range = ci * VEC_CHUNK..ci * VEC_CHUNK + vc.len();
+            match x {
+                Some(x) => {
+                    for (vi, &xi) in vc.iter_mut().zip(&x[range.clone()]) {
+                        *vi = scale * *vi + a * xi;
+                    }
+                }
+                None => vc.iter_mut().for_each(|vi| *vi *= scale),
+            }
+            z.map_or(0.0, |z| dot4(vc, &z[range]))
+        })
+        .collect();
+    parts.iter().sum()
+}
+
+/// `s = x_new - x`, `y = g_new - g`; returns `(s . y, y . y)`, in one pass.
+fn make_pair(s: &mut [f64], y: &mut [f64], x: (&[f64], &[f64]), g: (&[f64], &[f64])) -> (f64, f64) {
+    let parts: Vec<(f64, f64)> = s
+        .par_chunks_mut(VEC_CHUNK)
+        .zip(y.par_chunks_mut(VEC_CHUNK))
+        .enumerate()
+        .map(|(ci, (sc, yc))| {
+            let r = ci * VEC_CHUNK..ci * VEC_CHUNK + sc.len();
+            let (xn, xo, gn, go) = (&x.0[r.clone()], &x.1[r.clone()], &g.0[r.clone()], &g.1[r]);
+            for i in 0..sc.len() {
+                sc[i] = xn[i] - xo[i];
+                yc[i] = gn[i] - go[i];
+            }
+            (dot4(sc, yc), dot4(yc, yc))
+        })
+        .collect();
+    parts
+        .iter()
+        .fold((0.0, 0.0), |(a, b), &(p, q)| (a + p, b + q))
 }
 
 /// `out = base + a * d`.
@@ -554,6 +590,7 @@ pub(crate) fn lbfgs(
     let mut theta_new = vec![0.0; n];
     let mut g_new = vec![0.0; n];
     let mut alpha_buf = [0.0; LBFGS_M];
+    let (mut last_sy, mut last_yy) = (1.0, 1.0);
     let mut iterations = 0;
     let mut eval_time = 0.0;
     let mut converged = false;
@@ -563,24 +600,43 @@ pub(crate) fn lbfgs(
             converged = true;
             break;
         }
-        // Two-loop recursion: dir = -H g.
-        dir.iter_mut().zip(&g).for_each(|(d, &gi)| *d = -gi);
+        // Two-loop recursion: dir = -H g, each axpy fused with the next dot product.
         let m = s_hist.len();
+        dir.copy_from_slice(&g);
+        let mut dv = update_dot(
+            &mut dir,
+            -1.0,
+            0.0,
+            None,
+            Some(if m > 0 { &s_hist[m - 1] } else { &g }),
+        );
+        let mut gd = if m == 0 { dv } else { 0.0 };
         for h in (0..m).rev() {
-            let a = rho[h] * dot(&s_hist[h], &dir);
+            let a = rho[h] * dv;
             alpha_buf[h] = a;
-            axpy(&mut dir, -a, &y_hist[h]);
+            let next = if h > 0 {
+                Some(s_hist[h - 1].as_slice())
+            } else {
+                None
+            };
+            dv = update_dot(&mut dir, 1.0, -a, Some(&y_hist[h]), next);
         }
         if m > 0 {
-            let gamma = dot(&s_hist[m - 1], &y_hist[m - 1]) / dot(&y_hist[m - 1], &y_hist[m - 1]);
-            dir.par_iter_mut().for_each(|d| *d *= gamma);
+            let gamma = last_sy / last_yy;
+            dv = update_dot(&mut dir, gamma, 0.0, None, Some(&y_hist[0]));
+            for h in 0..m {
+                let beta = rho[h] * dv;
+                let next = if h + 1 < m { &y_hist[h + 1] } else { &g };
+                dv = update_dot(
+                    &mut dir,
+                    1.0,
+                    alpha_buf[h] - beta,
+                    Some(&s_hist[h]),
+                    Some(next),
+                );
+            }
+            gd = dv;
         }
-        for h in 0..m {
-            let beta = rho[h] * dot(&y_hist[h], &dir);
-            let a = alpha_buf[h];
-            axpy(&mut dir, a - beta, &s_hist[h]);
-        }
-        let mut gd = dot(&g, &dir);
         if gd >= 0.0 || !gd.is_finite() {
             // Not a descent direction (numerical trouble): restart from steepest descent.
             s_hist.clear();
@@ -676,19 +732,13 @@ pub(crate) fn lbfgs(
         if rho.len() == LBFGS_M {
             rho.remove(0);
         }
-        s_vec
-            .iter_mut()
-            .zip(theta_new.iter().zip(theta.iter()))
-            .for_each(|(s, (&a, &b))| *s = a - b);
-        y_vec
-            .iter_mut()
-            .zip(g_new.iter().zip(g.iter()))
-            .for_each(|(y, (&a, &b))| *y = a - b);
-        let sy = dot(&s_vec, &y_vec);
-        if sy > 1e-10 * dot(&y_vec, &y_vec).max(f64::MIN_POSITIVE) {
+        let (sy, yy) = make_pair(&mut s_vec, &mut y_vec, (&theta_new, theta), (&g_new, &g));
+        if sy > 1e-10 * yy.max(f64::MIN_POSITIVE) {
             s_hist.push(s_vec);
             y_hist.push(y_vec);
             rho.push(1.0 / sy);
+            last_sy = sy;
+            last_yy = yy;
         }
         let rel = (f - f_new) / f.abs().max(f_new.abs()).max(1.0);
         if std::env::var_os("STANCE_LBFGS_TRACE").is_some() {
