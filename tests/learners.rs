@@ -212,8 +212,9 @@ fn class_weights_move_decisions_toward_the_minority() {
 
 #[test]
 fn training_is_deterministic_across_runs_and_thread_counts() {
-    // Big enough for several row chunks (1024) and feature chunks (4096) in the logistic solver.
-    let (x, y) = noisy(2500, 9000, 3, 30, 8);
+    // Big enough for several row blocks (4096), feature chunks (4096) and vector chunks (32768)
+    // in the logistic solver.
+    let (x, y) = noisy(9000, 12_000, 3, 12, 8);
     let learners = [
         Learner::Logistic {
             c: 1.0,

@@ -18,6 +18,10 @@
 //!
 //! Determinism: the same data, parameters and seed give a bit-identical model, whatever the
 //! number of rayon threads (parallel work is split in fixed chunks merged in order).
+//!
+//! Diagnostics: with `STANCE_LBFGS_TRACE` set, the L-BFGS solver prints one line per iteration
+//! to stderr; with `STANCE_SVM_TRACE`, the dual solver prints its number of passes. Nothing
+//! else reads the environment.
 
 pub mod bayes;
 pub mod error;
@@ -67,22 +71,15 @@ fn default_alpha() -> f64 {
 /// formats (bincode cannot read internally tagged enums) get a plain externally tagged form.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Learner {
-    Logistic {
-        c: f64,
-        tol: f64,
-        max_iter: usize,
-    },
-    Svm {
-        c: f64,
-        tol: f64,
-        max_iter: usize,
-    },
-    MultinomialNb {
-        alpha: f64,
-    },
-    ComplementNb {
-        alpha: f64,
-    },
+    /// L2 logistic regression (multinomial; binomial for two classes), L-BFGS.
+    Logistic { c: f64, tol: f64, max_iter: usize },
+    /// Linear SVM, squared hinge, one-vs-rest dual coordinate descent, Platt probabilities.
+    Svm { c: f64, tol: f64, max_iter: usize },
+    /// Multinomial naive Bayes.
+    MultinomialNb { alpha: f64 },
+    /// Complement naive Bayes.
+    ComplementNb { alpha: f64 },
+    /// SVM on NB-log-ratio-scaled features (Wang & Manning 2012).
     NbSvm {
         c: f64,
         alpha: f64,
@@ -90,6 +87,7 @@ pub enum Learner {
         tol: f64,
         max_iter: usize,
     },
+    /// Logistic regression on NB-log-ratio-scaled features (one-vs-rest, Platt).
     NbLogistic {
         c: f64,
         alpha: f64,
