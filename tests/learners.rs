@@ -41,6 +41,13 @@ fn all_learners() -> Vec<Learner> {
             tol: 1e-4,
             max_iter: 1000,
         },
+        Learner::NbLogistic {
+            c: 10.0,
+            alpha: 1.0,
+            beta: 0.25,
+            tol: 1e-6,
+            max_iter: 500,
+        },
     ]
 }
 
@@ -205,8 +212,9 @@ fn class_weights_move_decisions_toward_the_minority() {
 
 #[test]
 fn training_is_deterministic_across_runs_and_thread_counts() {
-    // Big enough for several row chunks (1024) and feature chunks (4096) in the logistic solver.
-    let (x, y) = noisy(2500, 9000, 3, 30, 8);
+    // Big enough for several row blocks (4096), feature chunks (4096) and vector chunks (32768)
+    // in the logistic solver.
+    let (x, y) = noisy(9000, 12_000, 3, 12, 8);
     let learners = [
         Learner::Logistic {
             c: 1.0,
@@ -226,6 +234,13 @@ fn training_is_deterministic_across_runs_and_thread_counts() {
             max_iter: 50,
         },
         Learner::ComplementNb { alpha: 0.5 },
+        Learner::NbLogistic {
+            c: 1.0,
+            alpha: 1.0,
+            beta: 0.5,
+            tol: 1e-4,
+            max_iter: 20,
+        },
     ];
     for l in &learners {
         let run = |threads: usize| {
@@ -422,6 +437,13 @@ fn bad_params_and_bad_data_are_named_errors() {
             max_iter: 10,
         },
         Learner::NbSvm {
+            c: 1.0,
+            alpha: 1.0,
+            beta: 0.25,
+            tol: 1e-4,
+            max_iter: 10,
+        },
+        Learner::NbLogistic {
             c: 1.0,
             alpha: 1.0,
             beta: 0.25,
@@ -690,4 +712,138 @@ fn grouped_folds_keep_groups_together() {
     // Exactly as many groups as folds: every fold gets one group.
     let f = grouped_stratified_kfold(&[0, 0, 1, 1, 0, 1], &[5, 5, 6, 6, 7, 7], 3, 2).unwrap();
     assert!(f.iter().all(|(_, test)| test.len() == 2));
+}
+
+/// Not a timed assertion: prints training times on synthetic TF-IDF-like data.
+/// Run: `STANCE_SPEED_ROWS=100000 STANCE_SPEED_COLS=1000000 cargo test --release --test learners
+/// -- --ignored --nocapture speed`. `STANCE_SPEED_DUMP=path` also writes the data in svmlight
+/// format (to time scikit-learn on the very same rows).
+#[test]
+#[ignore]
+fn speed_report() {
+    let env = |k: &str, d: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let (n, f, nnz) = (
+        env("STANCE_SPEED_ROWS", 1000),
+        env("STANCE_SPEED_COLS", 50_000),
+        env("STANCE_SPEED_NNZ", 200),
+    );
+    let k = 3;
+    let mut rng = Lcg(2024);
+    let t0 = std::time::Instant::now();
+    let mut rows = Vec::with_capacity(n);
+    let mut y = Vec::with_capacity(n);
+    for _ in 0..n {
+        let c = (rng.next() * k as f64) as usize;
+        let mut idx: Vec<usize> = (0..nnz)
+            .map(|_| {
+                let u = rng.next();
+                // Zipf-like column popularity, plus a class-flavoured share of columns.
+                let j = ((f as f64) * u * u * u) as usize;
+                if rng.next() < 0.15 {
+                    (j / k) * k + c
+                } else {
+                    j
+                }
+                .min(f - 1)
+            })
+            .collect();
+        idx.sort_unstable();
+        idx.dedup();
+        let mut val: Vec<f64> = idx
+            .iter()
+            .map(|&j| (1.0 + (j as f64 + 1.0).ln()) * (0.5 + rng.next()))
+            .collect();
+        let norm = val.iter().map(|v| v * v).sum::<f64>().sqrt();
+        val.iter_mut().for_each(|v| *v /= norm);
+        rows.push((idx, val));
+        y.push(c);
+    }
+    let x = SparseRows::from_rows(f, rows).unwrap();
+    eprintln!(
+        "data {n} x {f}, nnz {} ({:.1}/row), generated in {:.2?}",
+        x.nnz(),
+        x.nnz() as f64 / n as f64,
+        t0.elapsed()
+    );
+    if let Ok(path) = std::env::var("STANCE_SPEED_DUMP") {
+        use std::io::Write;
+        let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+        for (r, &c) in x.rows().zip(&y) {
+            write!(w, "{c}").unwrap();
+            for (j, v) in r.iter() {
+                write!(w, " {}:{v:e}", j + 1).unwrap();
+            }
+            writeln!(w).unwrap();
+        }
+    }
+    let c_env: f64 = std::env::var("STANCE_SPEED_C")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1.0);
+    let learners = [
+        Learner::Logistic {
+            c: c_env,
+            tol: 1e-4,
+            max_iter: 100,
+        },
+        Learner::Svm {
+            c: c_env,
+            tol: 1e-4,
+            max_iter: 1000,
+        },
+        Learner::MultinomialNb { alpha: 1.0 },
+        Learner::ComplementNb { alpha: 1.0 },
+        Learner::NbSvm {
+            c: 1.0,
+            alpha: 1.0,
+            beta: 0.25,
+            tol: 1e-4,
+            max_iter: 1000,
+        },
+        Learner::NbLogistic {
+            c: 1.0,
+            alpha: 1.0,
+            beta: 0.25,
+            tol: 1e-4,
+            max_iter: 100,
+        },
+    ];
+    // Process CPU seconds (all threads) from /proc: wall time is meaningless on a shared box.
+    let cpu = || -> f64 {
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        let after = stat.rsplit(')').next().unwrap_or("");
+        let f: Vec<f64> = after
+            .split_whitespace()
+            .map(|v| v.parse().unwrap_or(0.0))
+            .collect();
+        // Fields 14 and 15 (utime, stime) are the 12th and 13th after the command name.
+        (f.get(11).unwrap_or(&0.0) + f.get(12).unwrap_or(&0.0)) / 100.0
+    };
+    let only = std::env::var("STANCE_SPEED_ONLY").unwrap_or_default();
+    for l in &learners {
+        if !format!("{l:?}").starts_with(only.as_str()) {
+            continue;
+        }
+        let t = std::time::Instant::now();
+        let c0 = cpu();
+        let m = train(l, &x, &y, k, &ClassWeight::None, 0).unwrap();
+        let el = t.elapsed();
+        eprintln!("  cpu {:.2}s", cpu() - c0);
+        eprintln!(
+            "{l:?}: {el:.2?}, train accuracy {:.3}",
+            accuracy(&m, &x, &y)
+        );
+    }
+    if !only.is_empty() {
+        return;
+    }
+    let p = LogisticParams::new(k).check().unwrap();
+    let t = std::time::Instant::now();
+    let (_, info) = stance::model::fit_logistic(&x, &y, &p).unwrap();
+    eprintln!("logistic solver: {info:?} in {:.2?}", t.elapsed());
 }

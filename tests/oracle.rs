@@ -95,6 +95,36 @@ fn multinomial_logistic_matches_linfa() {
     }
 }
 
+/// More rows than one row block (4096) of the solver: block boundaries must not matter.
+#[test]
+fn multinomial_logistic_matches_linfa_across_row_blocks() {
+    let (x, y) = dataset(9000, 24, 3, 5);
+    let dense = x.to_dense(1 << 24).unwrap();
+    let c = 0.5;
+    let p = LogisticParams::new(3)
+        .c(c)
+        .tol(1e-8)
+        .max_iter(2000)
+        .check()
+        .unwrap();
+    let (ours, info) = fit_logistic(&x, &y, &p).unwrap();
+    assert!(info.converged, "{info:?}");
+    let theirs = MultiLogisticRegression::default()
+        .alpha(1.0 / c)
+        .gradient_tolerance(1e-8)
+        .max_iterations(2000)
+        .fit(&Dataset::new(dense.clone(), Array1::from(y.clone())))
+        .unwrap();
+    let diff = max_abs_diff(
+        &ours.predict_proba(&x),
+        &theirs.predict_probabilities(&dense),
+    );
+    eprintln!("multinomial logistic, 9000 rows: max |dp| = {diff:.3e}, {info:?}");
+    assert!(diff < PROBA_TOL, "max prob diff {diff}");
+    let pred_theirs: Array1<usize> = theirs.predict(&dense);
+    assert_eq!(ours.predict(&x), pred_theirs);
+}
+
 #[test]
 fn binary_logistic_matches_linfa() {
     for &c in &[0.1, 1.0, 10.0] {

@@ -58,6 +58,9 @@ pub enum ModelError {
         "negative feature value at row {row}, column {col}: naive Bayes needs counts or tf-idf"
     )]
     NegativeValue { row: usize, col: usize },
+    /// The data is too large for this learner's index types (e.g. > 2^32 rows for L-BFGS).
+    #[error("data too large: {0}")]
+    TooLarge(String),
     /// A persisted model is internally inconsistent (e.g. after hand-editing).
     #[error("inconsistent model: {0}")]
     InvalidModel(String),

@@ -175,9 +175,9 @@ impl LinearModel {
                 if sum > 0.0 {
                     scores.iter_mut().for_each(|s| *s /= sum);
                 } else {
-                    // Every sigmoid underflowed: fall back to the ordering of the raw sigmoids'
-                    // arguments is impossible here, so spread uniformly (never happens with a
-                    // trained model, whose present classes have finite margins).
+                    // Every sigmoid underflowed (only for absurd inputs: present classes of a
+                    // trained model have finite margins): spread uniformly rather than divide
+                    // by zero.
                     let u = 1.0 / scores.len() as f64;
                     scores.iter_mut().for_each(|s| *s = u);
                 }

@@ -8,7 +8,7 @@
 //! - [`svm`]: linear SVM, squared hinge, one-vs-rest, liblinear's dual coordinate descent,
 //!   Platt-scaled probabilities;
 //! - [`bayes`]: multinomial and complement naive Bayes;
-//! - [`nbsvm`]: NB-log-ratio-scaled SVM (Wang & Manning 2012);
+//! - [`nbsvm`]: NB-log-ratio-scaled SVM or logistic regression (Wang & Manning 2012);
 //! - [`kfold`]: stratified and grouped stratified folds over row indices.
 //!
 //! Each learner has linfa-style parameters (`XParams` -> `check()` -> `Fit` on
@@ -18,6 +18,10 @@
 //!
 //! Determinism: the same data, parameters and seed give a bit-identical model, whatever the
 //! number of rayon threads (parallel work is split in fixed chunks merged in order).
+//!
+//! Diagnostics: with `STANCE_LBFGS_TRACE` set, the L-BFGS solver prints one line per iteration
+//! to stderr; with `STANCE_SVM_TRACE`, the dual solver prints its number of passes. Nothing
+//! else reads the environment.
 
 pub mod bayes;
 pub mod error;
@@ -35,7 +39,7 @@ pub use error::ModelError;
 pub use kfold::{group_id, grouped_stratified_kfold, stratified_kfold, Fold};
 pub use linear::{LinearModel, Link, ABSENT_CLASS_INTERCEPT};
 pub use logistic::{fit_logistic, LogisticParams, SolverInfo, ValidLogisticParams};
-pub use nbsvm::{fit_nbsvm, NbSvmParams, ValidNbSvmParams};
+pub use nbsvm::{fit_nbsvm, NbBase, NbSvmParams, ValidNbSvmParams};
 pub use svm::{fit_svm, SvmParams, ValidSvmParams};
 pub use weights::ClassWeight;
 
@@ -67,23 +71,24 @@ fn default_alpha() -> f64 {
 /// formats (bincode cannot read internally tagged enums) get a plain externally tagged form.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Learner {
-    Logistic {
-        c: f64,
-        tol: f64,
-        max_iter: usize,
-    },
-    Svm {
-        c: f64,
-        tol: f64,
-        max_iter: usize,
-    },
-    MultinomialNb {
-        alpha: f64,
-    },
-    ComplementNb {
-        alpha: f64,
-    },
+    /// L2 logistic regression (multinomial; binomial for two classes), L-BFGS.
+    Logistic { c: f64, tol: f64, max_iter: usize },
+    /// Linear SVM, squared hinge, one-vs-rest dual coordinate descent, Platt probabilities.
+    Svm { c: f64, tol: f64, max_iter: usize },
+    /// Multinomial naive Bayes.
+    MultinomialNb { alpha: f64 },
+    /// Complement naive Bayes.
+    ComplementNb { alpha: f64 },
+    /// SVM on NB-log-ratio-scaled features (Wang & Manning 2012).
     NbSvm {
+        c: f64,
+        alpha: f64,
+        beta: f64,
+        tol: f64,
+        max_iter: usize,
+    },
+    /// Logistic regression on NB-log-ratio-scaled features (one-vs-rest, Platt).
+    NbLogistic {
         c: f64,
         alpha: f64,
         beta: f64,
@@ -128,6 +133,17 @@ enum LearnerTagged {
         #[serde(default = "default_svm_iter")]
         max_iter: usize,
     },
+    NbLogistic {
+        c: f64,
+        #[serde(default = "default_alpha")]
+        alpha: f64,
+        #[serde(default = "default_beta")]
+        beta: f64,
+        #[serde(default = "default_tol")]
+        tol: f64,
+        #[serde(default = "default_logistic_iter")]
+        max_iter: usize,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -155,6 +171,13 @@ enum LearnerPlain {
         tol: f64,
         max_iter: usize,
     },
+    NbLogistic {
+        c: f64,
+        alpha: f64,
+        beta: f64,
+        tol: f64,
+        max_iter: usize,
+    },
 }
 
 /// Converts between the three enums, which have identical variants.
@@ -172,6 +195,19 @@ macro_rules! convert_learner {
                 tol,
                 max_iter,
             } => $to::NbSvm {
+                c,
+                alpha,
+                beta,
+                tol,
+                max_iter,
+            },
+            $from::NbLogistic {
+                c,
+                alpha,
+                beta,
+                tol,
+                max_iter,
+            } => $to::NbLogistic {
                 c,
                 alpha,
                 beta,
@@ -265,6 +301,25 @@ pub fn train(
             max_iter,
         } => {
             let p = NbSvmParams::new(n_classes)
+                .c(c)
+                .alpha(alpha)
+                .beta(beta)
+                .tol(tol)
+                .max_iter(max_iter)
+                .class_weight(cw)
+                .seed(seed)
+                .check()?;
+            fit_nbsvm(x, y, &p)
+        }
+        Learner::NbLogistic {
+            c,
+            alpha,
+            beta,
+            tol,
+            max_iter,
+        } => {
+            let p = NbSvmParams::new(n_classes)
+                .base(NbBase::Logistic)
                 .c(c)
                 .alpha(alpha)
                 .beta(beta)

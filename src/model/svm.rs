@@ -301,6 +301,9 @@ pub(crate) fn dual_cd(
             pg_max_new
         };
     }
+    if std::env::var_os("STANCE_SVM_TRACE").is_some() {
+        eprintln!("dual_cd: {iter} passes, active {active} of {l}");
+    }
     ((w, b), iter)
 }
 
