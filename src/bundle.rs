@@ -16,6 +16,10 @@ use crate::ingest::AtomicFile;
 use crate::model::{ClassWeight, Learner, LinearModel};
 use crate::vectorize::Vectorizer;
 
+/// The default model shipped in `models/`, compiled into the binary so that scoring works from
+/// a fresh clone with nothing else (see models/MODEL_CARD.md for what it is).
+pub const DEFAULT_MODEL: &[u8] = include_bytes!("../models/default.stance");
+
 /// First bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"STANCEMB";
 /// The version this build writes.
@@ -129,15 +133,14 @@ impl Bundle {
         if bytes.len() < 8 || &bytes[..8] != MAGIC {
             return Err(BundleError::NotAModel { path });
         }
-        if bytes.len() < HEADER_LEN {
-            return Err(BundleError::Truncated {
-                path,
-                got: bytes.len() as u64,
-                expected: HEADER_LEN as u64,
-            });
-        }
         let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
-        let version = u32_at(8);
+        // The version is judged before anything else, so a newer file says so even if this
+        // build would misread the rest of its header.
+        let version = if bytes.len() >= 12 {
+            u32_at(8)
+        } else {
+            FORMAT_VERSION
+        };
         if version > FORMAT_VERSION {
             return Err(BundleError::FutureVersion {
                 path,
@@ -150,6 +153,13 @@ impl Bundle {
                 path,
                 found: version,
                 oldest: OLDEST_SUPPORTED_VERSION,
+            });
+        }
+        if bytes.len() < HEADER_LEN {
+            return Err(BundleError::Truncated {
+                path,
+                got: bytes.len() as u64,
+                expected: HEADER_LEN as u64,
             });
         }
         let len = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
@@ -184,6 +194,14 @@ impl Bundle {
         b.validate()
             .map_err(|reason| BundleError::Corrupt { path, reason })?;
         Ok(b)
+    }
+
+    /// The embedded default model.
+    ///
+    /// # Errors
+    /// Only if the build embedded a broken file (a test guards against it).
+    pub fn default_model() -> Result<Bundle, BundleError> {
+        Bundle::from_bytes(DEFAULT_MODEL, Path::new("<embedded default model>"))
     }
 
     /// Reads a model file.

@@ -18,6 +18,7 @@ mod error;
 pub mod eval;
 pub mod ingest;
 pub mod model;
+pub mod score;
 pub mod search;
 pub mod tokenize;
 pub mod train;

@@ -884,7 +884,11 @@ fn throughput() {
 fn raw_and_jsonl_encoding_errors() {
     let dir = tempfile::tempdir().unwrap();
     let raw = dir.path().join("page.txt");
-    std::fs::write(&raw, b"Headline\n\nBody \xff text\n").unwrap();
+    std::fs::write(
+        &raw,
+        b"Talks resume in Geneva after a long pause\n\nThe two sides met on Tuesday to discuss a ceasefire \xff and more.\n",
+    )
+    .unwrap();
     let (items, _) = read_all(&spec(&raw));
     assert_eq!(items.len(), 1, "an undecodable page is one reported row");
     let e = err(&items[0]);
@@ -892,7 +896,7 @@ fn raw_and_jsonl_encoding_errors() {
         e.kind,
         RowErrorKind::InvalidEncoding {
             encoding: Encoding::Utf8,
-            offset: 15
+            offset: 95
         }
     );
     assert_eq!(e.id.as_deref(), Some("page#0"));
@@ -900,7 +904,10 @@ fn raw_and_jsonl_encoding_errors() {
     s.lossy = true;
     let (items, r) = read_all(&s);
     assert_eq!(items.len(), 2);
-    assert_eq!(ok(&items[1]).text, "Body \u{FFFD} text");
+    assert_eq!(
+        ok(&items[1]).text,
+        "The two sides met on Tuesday to discuss a ceasefire \u{FFFD} and more."
+    );
     assert_eq!(r.stats().replaced, 1);
 
     let blank = dir.path().join("blank.txt");

@@ -5,6 +5,7 @@ pub mod args;
 mod eval;
 mod ingest;
 mod inspect;
+mod score;
 mod train;
 mod vectorize;
 
@@ -34,6 +35,8 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// Fit a vectorizer on a data file and print vocabulary size, non-zeros and top terms.
     Vectorize(vectorize::VectorizeArgs),
+    /// Label every row of CSV/JSON Lines files or raw articles (default: the built-in model).
+    Score(score::ScoreArgs),
     /// Train a model bundle from labeled data (one head per label column or per target).
     Train(train::TrainArgs),
     /// Evaluate a model bundle on labeled data.
@@ -63,6 +66,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
     match cli.command {
         Command::Ingest(a) => ingest::run(a),
         Command::Vectorize(a) => vectorize::run(a),
+        Command::Score(a) => score::run(a),
         Command::Train(a) => train::run(a),
         Command::Eval(a) => eval::run_eval(a),
         Command::Cv(a) => eval::run_cv(a),

@@ -1,0 +1,446 @@
+//! Batch scoring: bounded batches read in order, scored in parallel with rayon (an ordered,
+//! indexed map, so output order is input order whatever the thread count), written by one
+//! sequential writer. Memory is bounded by the batch size, not the corpus size. Each row is
+//! tokenized and vectorized once for all heads (they share one vectorizer).
+//!
+//! Nothing is lost: a row that cannot be scored (bad encoding, empty text, oversize field,
+//! ragged) still yields an output row, with the `error` column filled.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::bundle::Bundle;
+use crate::clean::UnitKind;
+use crate::ingest::{Cell, Record, RecordReader, RowError, RowWriter};
+use crate::vectorize::FeatureScratch;
+use crate::{Error, SparseRow};
+
+/// What to score and how to write it.
+#[derive(Debug, Clone)]
+pub struct ScoreOptions {
+    /// Heads to output (by name); empty = all, in bundle order.
+    pub heads: Vec<String>,
+    /// Abstain (empty label) where a head's top probability is below this.
+    pub min_confidence: Option<f64>,
+    /// Input columns to pass through, by name.
+    pub keep: Vec<String>,
+    /// Add `source`, `kind`, `position` and `text` columns (raw article inputs).
+    pub units: bool,
+    /// Rows per batch.
+    pub batch_rows: usize,
+}
+
+impl Default for ScoreOptions {
+    fn default() -> Self {
+        ScoreOptions {
+            heads: vec![],
+            min_confidence: None,
+            keep: vec![],
+            units: false,
+            batch_rows: 4096,
+        }
+    }
+}
+
+/// One scored row: per selected head, the label (None = abstained) and the probabilities.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    pub labels: Vec<Option<usize>>,
+    pub proba: Vec<Vec<f64>>,
+}
+
+/// A bundle prepared for scoring selected heads.
+pub struct Scorer<'b> {
+    bundle: &'b Bundle,
+    heads: Vec<usize>,
+    opts: ScoreOptions,
+}
+
+/// Counts for the end-of-run summary.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ScoreSummary {
+    pub rows: u64,
+    pub errors: u64,
+    pub bytes: u64,
+    /// Per head (selected order): label -> count, plus abstentions.
+    pub label_counts: Vec<(String, BTreeMap<String, u64>, u64)>,
+    pub interrupted: bool,
+    /// Per article (raw inputs): aggregated labels of body and comments.
+    pub articles: Vec<ArticleSummary>,
+}
+
+/// One article's body label per head and its comments' label distribution.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ArticleSummary {
+    pub source: String,
+    pub body_units: usize,
+    pub comments: usize,
+    /// Per head: (head, body label from the mean of body units' probabilities, comment label counts).
+    pub heads: Vec<(String, String, BTreeMap<String, u64>)>,
+    #[serde(skip)]
+    body_proba: Vec<Vec<f64>>,
+}
+
+impl<'b> Scorer<'b> {
+    /// # Errors
+    /// A requested head the bundle does not have; a confidence outside 0..=1.
+    pub fn new(bundle: &'b Bundle, opts: ScoreOptions) -> Result<Self, Error> {
+        let heads = if opts.heads.is_empty() {
+            (0..bundle.heads.len()).collect()
+        } else {
+            opts.heads
+                .iter()
+                .map(|n| {
+                    bundle
+                        .heads
+                        .iter()
+                        .position(|h| &h.name == n)
+                        .ok_or_else(|| {
+                            let known: Vec<&str> =
+                                bundle.heads.iter().map(|h| h.name.as_str()).collect();
+                            Error::Usage(format!(
+                                "the model has no head {n:?} (it has: {})",
+                                known.join(", ")
+                            ))
+                        })
+                })
+                .collect::<Result<_, _>>()?
+        };
+        if let Some(p) = opts.min_confidence {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(Error::Usage(format!(
+                    "--min-confidence must be in 0..=1, got {p}"
+                )));
+            }
+        }
+        Ok(Scorer {
+            bundle,
+            heads,
+            opts,
+        })
+    }
+
+    /// Output column names.
+    pub fn header(&self) -> Vec<String> {
+        let mut h = vec!["id".to_string()];
+        if self.opts.units {
+            h.extend(["source", "kind", "position", "text"].map(String::from));
+        }
+        h.extend(self.opts.keep.iter().cloned());
+        for &i in &self.heads {
+            let head = &self.bundle.heads[i];
+            h.push(head.name.clone());
+            for l in &head.labels {
+                h.push(format!("{}_p_{}", head.name, l));
+            }
+        }
+        h.push("error".into());
+        h
+    }
+
+    /// Scores one text with reusable buffers.
+    pub fn score_text(&self, text: &str, s: &mut RowScratch) -> Scored {
+        self.bundle
+            .vectorizer
+            .transform_into(text, &mut s.features, &mut s.indices, &mut s.values);
+        let row = SparseRow {
+            indices: &s.indices,
+            values: &s.values,
+        };
+        let mut labels = Vec::with_capacity(self.heads.len());
+        let mut proba = Vec::with_capacity(self.heads.len());
+        for &i in &self.heads {
+            let m = &self.bundle.heads[i].model;
+            let mut p = vec![0.0; m.n_classes];
+            m.proba_into(row, &mut p);
+            let (best, top) = p
+                .iter()
+                .enumerate()
+                .fold(
+                    (0, f64::NEG_INFINITY),
+                    |acc, (c, &v)| if v > acc.1 { (c, v) } else { acc },
+                );
+            let abstain = self.opts.min_confidence.is_some_and(|t| top < t);
+            labels.push((!abstain).then_some(best));
+            proba.push(p);
+        }
+        Scored { labels, proba }
+    }
+
+    /// Scores a batch in parallel, in order.
+    pub fn score_batch(&self, batch: &[Result<Record, RowError>]) -> Vec<Option<Scored>> {
+        batch
+            .par_iter()
+            .map_init(RowScratch::default, |s, r| {
+                r.as_ref().ok().map(|rec| self.score_text(&rec.text, s))
+            })
+            .collect()
+    }
+
+    fn write_row(
+        &self,
+        w: &mut RowWriter,
+        item: &Result<Record, RowError>,
+        scored: Option<&Scored>,
+    ) -> std::io::Result<()> {
+        let mut cells: Vec<Cell> = Vec::new();
+        let (rec, err) = match item {
+            Ok(r) => (Some(r), None),
+            Err(e) => (None, Some(e)),
+        };
+        let err_id;
+        let id = match (rec, err) {
+            (Some(r), _) => r.id.as_str(),
+            (None, Some(e)) => {
+                err_id = e.id.clone().unwrap_or_else(|| e.number.to_string());
+                err_id.as_str()
+            }
+            _ => "",
+        };
+        cells.push(Cell::Str(id));
+        if self.opts.units {
+            let source = rec
+                .map(|r| &*r.source)
+                .or(err.map(|e| &*e.source))
+                .unwrap_or("");
+            cells.push(Cell::Str(source));
+            match rec.and_then(|r| r.unit) {
+                Some(u) => {
+                    cells.push(Cell::Str(u.kind.as_str()));
+                    cells.push(Cell::Int(u.position as u64));
+                }
+                None => cells.extend([Cell::Empty, Cell::Empty]),
+            }
+            cells.push(rec.map_or(Cell::Empty, |r| Cell::Str(&r.text)));
+        }
+        for k in &self.opts.keep {
+            // `text` is the scored text itself; other names are input columns.
+            let v = rec.and_then(|r| {
+                r.extra
+                    .iter()
+                    .find(|(n, _)| &**n == k.as_str())
+                    .map(|(_, v)| v.as_str())
+                    .or((k == "text").then_some(r.text.as_str()))
+            });
+            cells.push(v.map_or(Cell::Empty, Cell::Str));
+        }
+        for (hi, &i) in self.heads.iter().enumerate() {
+            let head = &self.bundle.heads[i];
+            match scored {
+                Some(s) => {
+                    cells.push(s.labels[hi].map_or(Cell::Empty, |c| Cell::Str(&head.labels[c])));
+                    cells.extend(s.proba[hi].iter().map(|&p| Cell::Num(p)));
+                }
+                None => cells.extend((0..=head.labels.len()).map(|_| Cell::Empty)),
+            }
+        }
+        let msg = err.map(|e| e.kind.to_string());
+        cells.push(msg.as_deref().map_or(Cell::Empty, Cell::Str));
+        w.write_row(&cells)
+    }
+
+    /// Streams every reader through the scorer into `w`, calling `progress(rows, bytes)` after
+    /// each batch; stops early (summary `interrupted`) when `cancel` is set.
+    ///
+    /// # Errors
+    /// Write errors (the caller names the output).
+    pub fn run(
+        &self,
+        readers: Vec<RecordReader>,
+        w: &mut RowWriter,
+        cancel: &AtomicBool,
+        mut progress: impl FnMut(u64, u64),
+    ) -> std::io::Result<ScoreSummary> {
+        let mut sum = ScoreSummary {
+            label_counts: self
+                .heads
+                .iter()
+                .map(|&i| (self.bundle.heads[i].name.clone(), BTreeMap::new(), 0))
+                .collect(),
+            ..ScoreSummary::default()
+        };
+        let mut articles: BTreeMap<Arc<str>, ArticleSummary> = BTreeMap::new();
+        let mut order: Vec<Arc<str>> = Vec::new();
+        let mut bytes_done = 0u64;
+        for mut reader in readers {
+            let read = |r: &mut RecordReader| -> Vec<Result<Record, RowError>> {
+                r.by_ref().take(self.opts.batch_rows).collect()
+            };
+            let mut batch = read(&mut reader);
+            while !batch.is_empty() {
+                if cancel.load(Ordering::Relaxed) {
+                    sum.interrupted = true;
+                    break;
+                }
+                // Read the next batch while this one is scored.
+                let (scored, next) = rayon::join(|| self.score_batch(&batch), || read(&mut reader));
+                for (item, s) in batch.iter().zip(&scored) {
+                    self.write_row(w, item, s.as_ref())?;
+                    sum.rows += 1;
+                    match (item, s) {
+                        (Ok(rec), Some(s)) => {
+                            self.count(&mut sum, s);
+                            if let Some(u) = rec.unit {
+                                let a = articles.entry(rec.source.clone()).or_insert_with(|| {
+                                    order.push(rec.source.clone());
+                                    ArticleSummary {
+                                        source: rec.source.to_string(),
+                                        ..Default::default()
+                                    }
+                                });
+                                self.add_unit(a, u.kind, s);
+                            }
+                        }
+                        _ => sum.errors += 1,
+                    }
+                }
+                progress(sum.rows, bytes_done + reader.bytes_read());
+                batch = next;
+            }
+            bytes_done += reader.bytes_read();
+            if sum.interrupted {
+                break;
+            }
+        }
+        sum.bytes = bytes_done;
+        sum.articles = order
+            .iter()
+            .map(|s| self.finish_article(articles.remove(s).expect("article entry")))
+            .collect();
+        Ok(sum)
+    }
+
+    fn count(&self, sum: &mut ScoreSummary, s: &Scored) {
+        for (hi, &i) in self.heads.iter().enumerate() {
+            match s.labels[hi] {
+                Some(c) => {
+                    *sum.label_counts[hi]
+                        .1
+                        .entry(self.bundle.heads[i].labels[c].clone())
+                        .or_default() += 1
+                }
+                None => sum.label_counts[hi].2 += 1,
+            }
+        }
+    }
+
+    fn add_unit(&self, a: &mut ArticleSummary, kind: UnitKind, s: &Scored) {
+        if a.heads.is_empty() {
+            a.heads = self
+                .heads
+                .iter()
+                .map(|&i| {
+                    (
+                        self.bundle.heads[i].name.clone(),
+                        String::new(),
+                        BTreeMap::new(),
+                    )
+                })
+                .collect();
+            a.body_proba = self
+                .heads
+                .iter()
+                .map(|&i| vec![0.0; self.bundle.heads[i].labels.len()])
+                .collect();
+        }
+        match kind {
+            UnitKind::Comment => {
+                a.comments += 1;
+                for (hi, &i) in self.heads.iter().enumerate() {
+                    let label = s.labels[hi].map_or("(abstained)".to_string(), |c| {
+                        self.bundle.heads[i].labels[c].clone()
+                    });
+                    *a.heads[hi].2.entry(label).or_default() += 1;
+                }
+            }
+            UnitKind::Headline | UnitKind::Paragraph => {
+                a.body_units += 1;
+                for (acc, p) in a.body_proba.iter_mut().zip(&s.proba) {
+                    acc.iter_mut().zip(p).for_each(|(x, y)| *x += y);
+                }
+            }
+        }
+    }
+
+    /// The body's label per head: the argmax of the mean probability over its units, so one
+    /// strongly-worded paragraph counts, but a long neutral report stays neutral.
+    fn finish_article(&self, mut a: ArticleSummary) -> ArticleSummary {
+        for (hi, &i) in self.heads.iter().enumerate() {
+            let labels = &self.bundle.heads[i].labels;
+            a.heads[hi].1 = if a.body_units == 0 {
+                String::new()
+            } else {
+                let p = &a.body_proba[hi];
+                let best = (0..p.len()).fold(0, |b, c| if p[c] > p[b] { c } else { b });
+                labels[best].clone()
+            };
+        }
+        a
+    }
+}
+
+/// Per-thread buffers for scoring.
+#[derive(Default)]
+pub struct RowScratch {
+    features: FeatureScratch,
+    indices: Vec<usize>,
+    values: Vec<f64>,
+}
+
+impl ScoreSummary {
+    /// The end-of-run summary lines (for stderr).
+    pub fn describe(&self, seconds: f64) -> String {
+        let mb = self.bytes as f64 / 1e6;
+        let mut s = format!(
+            "{} rows, {} error rows, {:.2} MB in {:.2} s ({:.1} MB/s, {:.0} rows/s){}\n",
+            self.rows,
+            self.errors,
+            mb,
+            seconds,
+            mb / seconds.max(1e-9),
+            self.rows as f64 / seconds.max(1e-9),
+            if self.interrupted {
+                "; INTERRUPTED"
+            } else {
+                ""
+            }
+        );
+        for (head, counts, abstained) in &self.label_counts {
+            let c: Vec<String> = counts.iter().map(|(l, n)| format!("{l}={n}")).collect();
+            s += &format!("  {head:<12} {}", c.join(" "));
+            if *abstained > 0 {
+                s += &format!(" abstained={abstained}");
+            }
+            s += "\n";
+        }
+        s
+    }
+
+    /// The per-article table (raw inputs): body label and comment distribution per head.
+    pub fn article_table(&self) -> String {
+        let mut s = String::new();
+        for a in &self.articles {
+            s += &format!(
+                "{} ({} body units, {} comments)\n",
+                a.source, a.body_units, a.comments
+            );
+            for (head, body, comments) in &a.heads {
+                let c: Vec<String> = comments.iter().map(|(l, n)| format!("{l}={n}")).collect();
+                s += &format!(
+                    "  {head:<12} body: {:<9} comments: {}\n",
+                    if body.is_empty() { "-" } else { body },
+                    if c.is_empty() {
+                        "-".to_string()
+                    } else {
+                        c.join(" ")
+                    }
+                );
+            }
+        }
+        s
+    }
+}

@@ -1,0 +1,147 @@
+//! `stance score`: order, thread-independence, nothing lost, the embedded default model.
+
+use std::process::Command;
+
+fn stance() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_stance"))
+}
+
+fn fixture_with_bad_rows(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut bytes = b"id,text,extra\n".to_vec();
+    for i in 0..300 {
+        bytes.extend(
+            format!("r{i},\"Send more weapons and aid to Ukraine now, number {i}\",x\n").as_bytes(),
+        );
+        if i % 50 == 7 {
+            bytes.extend(b"bad1,\"invalid \xff\xfe bytes here\",x\n");
+            bytes.extend(b"empty1,,x\n");
+            bytes.extend(b"ragged1,only two\n");
+            bytes.extend(b"talks1,\"Peace talks and a ceasefire deal now\",x,extra-field\n");
+        }
+    }
+    let p = dir.join("bad.csv");
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn one_and_two_threads_give_identical_bytes_and_no_row_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture_with_bad_rows(dir.path());
+    let run = |threads: &str, out: &str| {
+        let o = stance()
+            .args([
+                "score",
+                "--threads",
+                threads,
+                "--batch-rows",
+                "64",
+                "--id-col",
+                "id",
+                "--keep",
+                "extra",
+                "-o",
+            ])
+            .arg(dir.path().join(out))
+            .arg(&input)
+            .output()
+            .unwrap();
+        assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+        (
+            o.status.code(),
+            std::fs::read(dir.path().join(out)).unwrap(),
+        )
+    };
+    let (c1, a) = run("1", "a.csv");
+    let (c2, b) = run("2", "b.csv");
+    assert_eq!(a, b, "output differs between 1 and 2 threads");
+    assert_eq!(c1, Some(1), "row errors must give exit code 1");
+    assert_eq!(c2, Some(1));
+    let text = String::from_utf8(a).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header = r.headers().unwrap().clone();
+    let err_col = header.iter().position(|h| h == "error").unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    // 300 good rows + 6 x 4 seeded rows: every input row has an output row, in input order
+    assert_eq!(rows.len(), 300 + 6 * 4);
+    assert_eq!(&rows[0][0], "r0");
+    let errors: Vec<&csv::StringRecord> = rows.iter().filter(|x| !x[err_col].is_empty()).collect();
+    assert_eq!(
+        errors.len(),
+        6 * 4,
+        "bad bytes, empty text, ragged (short and long) rows are flagged"
+    );
+    assert!(errors.iter().any(|e| e[err_col].contains("utf-8")));
+    assert!(header.iter().any(|h| h == "negotiation_p_favor"));
+}
+
+#[test]
+fn seeds_are_scored_with_the_embedded_model_and_summarized() {
+    let o = stance()
+        .args(["score", "seeds/", "--summary-by", "source"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = String::from_utf8(o.stdout).unwrap();
+    let mut r = csv::Reader::from_reader(out.as_bytes());
+    let h = r.headers().unwrap().clone();
+    for col in [
+        "id",
+        "source",
+        "kind",
+        "text",
+        "negotiation",
+        "aid",
+        "sentiment",
+    ] {
+        assert!(h.iter().any(|x| x == col), "missing column {col}");
+    }
+    let n = r.records().count();
+    let units = std::process::Command::new(env!("CARGO_BIN_EXE_stance"))
+        .args(["ingest", "seeds/"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let n_units = csv::Reader::from_reader(&units.stdout[..])
+        .records()
+        .count();
+    assert_eq!(n, n_units, "one output row per unit");
+    let err = String::from_utf8(o.stderr).unwrap();
+    for f in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/seeds")).unwrap() {
+        let name = f.unwrap().file_name().into_string().unwrap();
+        assert!(err.contains(&name), "summary line for {name}");
+    }
+    assert!(err.contains("body:") && err.contains("comments:"));
+}
+
+#[test]
+fn unreadable_model_is_fatal_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.stance");
+    std::fs::write(&bad, b"STANCEMB\x63\x00\x00\x00").unwrap();
+    let out = dir.path().join("out.csv");
+    let o = stance()
+        .args(["score", "--model"])
+        .arg(&bad)
+        .arg("-o")
+        .arg(&out)
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/seeds"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("newer than this build supports"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn embedded_default_model_loads() {
+    let b = stance::bundle::Bundle::default_model().unwrap();
+    let names: Vec<&str> = b.heads.iter().map(|h| h.name.as_str()).collect();
+    assert_eq!(names, ["negotiation", "aid", "sentiment"]);
+}
