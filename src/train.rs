@@ -234,11 +234,14 @@ fn strata(data: &LabeledData) -> Vec<usize> {
         .collect()
 }
 
-/// The folds: `(train rows, test rows)`.
+/// One fold: `(train rows, test rows)`.
+pub type Split = (Vec<usize>, Vec<usize>);
+
+/// The folds.
 ///
 /// # Errors
 /// Too few rows or groups for `k`.
-pub fn folds(data: &LabeledData, f: &FoldSpec) -> Result<Vec<(Vec<usize>, Vec<usize>)>, Error> {
+pub fn folds(data: &LabeledData, f: &FoldSpec) -> Result<Vec<Split>, Error> {
     let y = strata(data);
     let folds = if f.grouped {
         let g: Vec<u64> = data.groups.iter().map(|s| model::group_id(s)).collect();

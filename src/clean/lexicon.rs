@@ -530,12 +530,12 @@ pub(crate) fn has_phrase(hay: &str, phrase: &str) -> bool {
         let before_ok = hay[..start]
             .chars()
             .next_back()
-            .map_or(true, |c| !c.is_alphanumeric())
+            .is_none_or(|c| !c.is_alphanumeric())
             || !phrase.starts_with(|c: char| c.is_alphanumeric());
         let after_ok = hay[end..]
             .chars()
             .next()
-            .map_or(true, |c| !c.is_alphanumeric())
+            .is_none_or(|c| !c.is_alphanumeric())
             || !phrase.ends_with(|c: char| c.is_alphanumeric());
         if before_ok && after_ok {
             return true;

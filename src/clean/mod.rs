@@ -573,7 +573,7 @@ fn sentence_keys(text: &str) -> Vec<String> {
     let mut start = 0;
     let bytes = text.as_bytes();
     for (i, &b) in bytes.iter().enumerate() {
-        let end = matches!(b, b'.' | b'?' | b'!') && bytes.get(i + 1).map_or(true, |&n| n == b' ');
+        let end = matches!(b, b'.' | b'?' | b'!') && bytes.get(i + 1).is_none_or(|&n| n == b' ');
         if end {
             push_key(&text[start..=i], &mut out);
             start = i + 1;

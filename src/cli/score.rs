@@ -176,7 +176,7 @@ pub fn run(a: ScoreArgs) -> Result<Outcome, Error> {
                 .map_err(|e| Error::Usage(format!("summary: {e}")))?;
             s.writer()?
                 .write_all(&json)
-                .and_then(|_| Ok(()))
+                .map(|_| ())
                 .map_err(|e| Error::io(p, e))?;
             s.commit()?;
         }

@@ -322,7 +322,7 @@ mod tests {
     #[test]
     fn oversized_field_is_cut_and_flagged() {
         let mut input = b"a,".to_vec();
-        input.extend(std::iter::repeat(b'x').take(1000));
+        input.extend(std::iter::repeat_n(b'x', 1000));
         input.extend_from_slice(b"\nb,c\n");
         let got = parse(&input, b',', true, 10);
         assert_eq!(got.len(), 2);
