@@ -32,18 +32,25 @@ pub struct Cli {
 pub enum Command {
     /// Read raw article files, CSV or JSON Lines; write one row per unit (headline, paragraph,
     /// comment) or record.
+    #[command(args_override_self = true)]
     Ingest(ingest::IngestArgs),
     /// Fit a vectorizer on a data file and print vocabulary size, non-zeros and top terms.
+    #[command(args_override_self = true)]
     Vectorize(vectorize::VectorizeArgs),
     /// Label every row of CSV/JSON Lines files or raw articles (default: the built-in model).
+    #[command(args_override_self = true)]
     Score(score::ScoreArgs),
     /// Train a model bundle from labeled data (one head per label column or per target).
+    #[command(args_override_self = true)]
     Train(train::TrainArgs),
     /// Evaluate a model bundle on labeled data.
+    #[command(args_override_self = true)]
     Eval(eval::EvalArgs),
     /// Cross-validate a training setup (the whole pipeline refit in each fold).
+    #[command(args_override_self = true)]
     Cv(eval::CvArgs),
     /// Show a model file: version, heads, labels, features, training metadata, top features.
+    #[command(args_override_self = true)]
     Inspect(inspect::InspectArgs),
 }
 
@@ -60,6 +67,71 @@ impl Outcome {
             ExitCode::SUCCESS
         }
     }
+}
+
+/// Expands `--config FILE.toml` into command-line arguments placed before the others, so any
+/// flag given on the command line overrides the file. Keys are flag names (`min_df` or
+/// `min-df`); strings and numbers become `--key value`, `true` becomes `--key`, arrays repeat the
+/// flag (e.g. `label_col = ["negotiation", "aid"]`).
+///
+/// # Errors
+/// An unreadable or invalid TOML file, or a value that is not a string, number, bool or array.
+pub fn expand_config(args: Vec<std::ffi::OsString>) -> Result<Vec<std::ffi::OsString>, Error> {
+    let pos = args
+        .iter()
+        .position(|a| a == "--config" || a.to_str().is_some_and(|s| s.starts_with("--config=")));
+    let Some(pos) = pos else { return Ok(args) };
+    let (path, drop) = match args[pos].to_str().and_then(|s| s.strip_prefix("--config=")) {
+        Some(p) => (PathBuf::from(p), 1),
+        None => match args.get(pos + 1) {
+            Some(p) => (PathBuf::from(p), 2),
+            None => return Err(Error::Usage("--config needs a file".into())),
+        },
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+    let mut extra: Vec<std::ffi::OsString> = Vec::new();
+    for (k, v) in &table {
+        let flag = format!("--{}", k.replace('_', "-"));
+        let scalar = |v: &toml::Value| -> Result<Option<String>, Error> {
+            match v {
+                toml::Value::String(s) => Ok(Some(s.clone())),
+                toml::Value::Integer(i) => Ok(Some(i.to_string())),
+                toml::Value::Float(f) => Ok(Some(f.to_string())),
+                toml::Value::Boolean(_) => Ok(None),
+                other => Err(Error::Usage(format!(
+                    "{}: {k}: unsupported value {other}",
+                    path.display()
+                ))),
+            }
+        };
+        match v {
+            toml::Value::Boolean(true) => extra.push(flag.into()),
+            toml::Value::Boolean(false) => {}
+            toml::Value::Array(items) => {
+                for it in items {
+                    if let Some(s) = scalar(it)? {
+                        extra.push(flag.clone().into());
+                        extra.push(s.into());
+                    }
+                }
+            }
+            other => {
+                if let Some(s) = scalar(other)? {
+                    extra.push(flag.into());
+                    extra.push(s.into());
+                }
+            }
+        }
+    }
+    let mut out: Vec<std::ffi::OsString> = args[..pos].to_vec();
+    // After the program name and the verb, so the file's flags belong to the verb.
+    let at = out.len().min(2);
+    out.splice(at..at, extra);
+    out.extend(args[pos + drop..].iter().cloned());
+    Ok(out)
 }
 
 pub fn run(cli: Cli) -> Result<Outcome, Error> {
