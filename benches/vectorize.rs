@@ -11,12 +11,16 @@ use criterion::{Criterion, Throughput};
 use stance::vectorize::{Vectorizer, VectorizerConfig};
 
 fn main() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let rows: usize = std::env::var("STANCE_BENCH_ROWS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(30_000);
-    let Some(path) = common::corpus(&shared, rows) else { return };
+    let Some(path) = common::corpus(&shared, rows) else {
+        return;
+    };
     let texts = common::read_texts(&path);
     let bytes: usize = texts.iter().map(String::len).sum();
     let mb = bytes as f64 / 1e6;
@@ -31,9 +35,14 @@ fn main() {
     let mut c = Criterion::default().configure_from_args().sample_size(10);
     let slice = &texts[..texts.len().min(5_000)];
     let mut g = c.benchmark_group("vectorize");
-    g.throughput(Throughput::Bytes(slice.iter().map(|t| t.len() as u64).sum()));
+    g.throughput(Throughput::Bytes(
+        slice.iter().map(|t| t.len() as u64).sum(),
+    ));
     for threads in [1, 2] {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         g.bench_function(format!("transform/threads={threads}"), |b| {
             b.iter(|| pool.install(|| vec.transform(slice)))
         });
@@ -43,7 +52,10 @@ fn main() {
     // Side by side on the whole corpus, medians of 5 (ours) and 3 (scikit-learn).
     let mut ours = Vec::new();
     for threads in [1, 2] {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         let secs: Vec<f64> = (0..5)
             .map(|_| {
                 let t = Instant::now();
@@ -53,7 +65,11 @@ fn main() {
             })
             .collect();
         let s = common::median(secs);
-        println!("stance transform threads={threads}: {:.3} s, {:.1} MB/s", s, mb / s);
+        println!(
+            "stance transform threads={threads}: {:.3} s, {:.1} MB/s",
+            s,
+            mb / s
+        );
         ours.push(mb / s);
     }
     println!("2 threads / 1 thread: {:.2}x", ours[1] / ours[0]);
@@ -64,7 +80,10 @@ fn main() {
     if let Some(line) = peer {
         let v: serde_json::Value = serde_json::from_str(line.trim()).expect("peer json");
         let sk = v["MB_per_s"].as_f64().expect("MB_per_s");
-        println!("scikit-learn transform: {sk:.2} MB/s ({line})", line = line.trim());
+        println!(
+            "scikit-learn transform: {sk:.2} MB/s ({line})",
+            line = line.trim()
+        );
         println!(
             "ratio stance/scikit-learn: {:.1}x (1 thread), {:.1}x (2 threads)",
             ours[0] / sk,

@@ -61,7 +61,9 @@ pub fn median(mut xs: Vec<f64>) -> f64 {
 
 /// Runs a Python peer script from `benches/peers/`, returning its stdout lines.
 pub fn run_peer(script: &str, args: &[&str]) -> Option<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers").join(script);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("benches/peers")
+        .join(script);
     match Command::new("python3").arg(&path).args(args).output() {
         Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).into_owned()),
         Ok(o) => {

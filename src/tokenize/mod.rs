@@ -397,7 +397,13 @@ impl Analyzer {
                         lower, raw, chars, ..
                     } = s;
                     for t in raw.iter() {
-                        char_wb(&lower[t.start..t.end], c, &mut chars.padded, &mut chars.bounds, &mut f);
+                        char_wb(
+                            &lower[t.start..t.end],
+                            c,
+                            &mut chars.padded,
+                            &mut chars.bounds,
+                            &mut f,
+                        );
                     }
                 }
                 CharSource::Whitespace => {

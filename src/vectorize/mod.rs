@@ -20,7 +20,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::tokenize::hash::{hash_bytes, BuildPassThrough};
-use crate::tokenize::{Analyzer, Block, CharScratch, Scratch, TokenizeError, TokenizerConfig};
+use crate::tokenize::{
+    Analyzer, Block, CharNgrams, CharScratch, CharSource, Scratch, TokenizeError, TokenizerConfig,
+};
 use sparse::SparseRows;
 
 /// Errors fitting or configuring a vectorizer.
@@ -159,7 +161,14 @@ pub struct Vectorizer {
     analyzer: Analyzer,
     n_docs: usize,
     blocks: Vec<BlockVocab>,
-    lookup: Vec<HashMap<u64, u32, BuildPassThrough>>,
+    /// Per block (word, char): n-gram hash -> global column and idf class.
+    lookup: [BlockLookup; 2],
+    /// The distinct idf values: caches carry a column's index in here (its idf class) next to
+    /// the column, so the final weighting never reads the large per-column `idf` arrays (a
+    /// likely cache miss per distinct column); `idf_values[class]` is bitwise `idf[column]`.
+    idf_values: Vec<f64>,
+    /// `1 + ln(c)` for small counts `c`, computed by the same expression as the fallback.
+    tf_table: Vec<f64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -188,36 +197,292 @@ impl TryFrom<VectorizerData> for Vectorizer {
 
 /// Reusable per-thread buffers and caches for [`Vectorizer::transform_into`].
 ///
-/// Word frequencies are Zipfian, so most tokens of a document were seen moments ago: the caches
-/// map a raw token to its final form and unigram column, and a char chunk to its char n-gram
-/// columns, replacing ~20 vocabulary probes (each a likely cache miss in a table of a million
-/// n-grams) with one probe in a small, hot table. Caches are bounded and belong to one
-/// vectorizer; they are cleared when the scratch is used with another.
+/// Word frequencies are Zipfian, so most tokens of a document were seen moments ago: a cache
+/// maps a raw token to its final form, its unigram column and (when char n-grams come from the
+/// tokens) its char n-gram columns, replacing ~20 vocabulary probes (each a likely cache miss in
+/// a table of a million n-grams) and a stemmer call with one probe in a hot table whose slots
+/// hold short keys inline (one cache line per hit, no pointer chase). Columns travel with their
+/// idf class, so weighting a column reads a small table instead of the per-column idf array.
+/// Caches are bounded and belong to one vectorizer; they are cleared when the scratch is used
+/// with another, and what they hold never changes a row (a cleared cache recomputes the same
+/// entries).
 #[derive(Default)]
 pub struct FeatureScratch {
     tok: Scratch,
     chars: CharScratch,
     owner: u64,
-    words: HashMap<Box<str>, WordEntry, BuildPassThrough>,
-    chunks: HashMap<Box<str>, Box<[u32]>, BuildPassThrough>,
-    forms: String,
-    spans: Vec<(usize, usize, Option<u32>)>,
-    ngram: String,
+    /// Raw token (with its stemmable flag) -> form, unigram, and char columns in `Tokens` mode.
+    words: TokenCache,
+    /// Whitespace chunk -> char columns (`CharSource::Whitespace`).
+    chunks: TokenCache,
+    /// The current document's kept word forms, back to back, and their spans.
+    forms: Vec<u8>,
+    spans: Vec<(u32, u32, u64)>,
+    ngram: Vec<u8>,
+    hashes: Vec<u64>,
+    form: String,
     /// Per-column counts for the current document (zero between documents) and the columns
-    /// touched: counting in place avoids sorting every n-gram occurrence; only the distinct
-    /// columns are sorted.
+    /// touched, as `column << 32 | idf class`: counting in place avoids sorting every n-gram
+    /// occurrence; only the distinct columns are sorted.
     counts: Vec<u16>,
-    touched: Vec<u32>,
+    touched: Vec<u64>,
 }
 
-struct WordEntry {
-    /// Final form (e.g. stem); `None` when a filter drops the token.
-    form: Option<Box<str>>,
-    unigram: Option<u32>,
+/// "No column": the n-gram is not a feature, or the token was dropped by a filter.
+const NONE: u64 = u64::MAX;
+
+/// Keys up to this many bytes are stored inside their slot.
+const INLINE: usize = 24;
+
+/// Upper bounds of one [`TokenCache`]: entries (slots are twice as many), packed columns, and
+/// bytes of forms and long keys. About 20 MB when all are reached; reaching one clears it all.
+const CACHE_MAX_ENTRIES: usize = 1 << 16;
+const CACHE_MAX_COLUMNS: usize = 1 << 21;
+const CACHE_MAX_BYTES: usize = 1 << 22;
+
+/// One slot of a [`TokenCache`]: a whole cache line, so a hit touches one line.
+#[derive(Clone, Copy, Default)]
+#[repr(C, align(64))]
+struct TokSlot {
+    /// The key zero-padded (len <= INLINE) or `[offset in long_keys, hash, 0]`.
+    key: [u64; 3],
+    len: u32,
+    /// Live iff equal to the cache's generation (so clearing is O(1)).
+    gen: u32,
+    kind: u32,
+    chars_len: u32,
+    chars_off: u32,
+    form_off: u32,
+    /// `u32::MAX` when a filter drops the token.
+    form_len: u32,
+    /// Unigram `column << 32 | class`, or [`NONE`].
+    unigram: u64,
 }
 
-/// Entries per cache before it is cleared (bounds memory per thread to a few MB).
-const CACHE_MAX: usize = 100_000;
+/// A bounded open-addressing cache from a short string (plus a kind tag) to what transform needs
+/// about it, with its variable-length parts in flat arenas.
+#[derive(Default)]
+struct TokenCache {
+    slots: Vec<TokSlot>,
+    gen: u32,
+    len: usize,
+    /// Packed `column << 32 | class` lists.
+    cols: Vec<u64>,
+    forms: Vec<u8>,
+    long_keys: Vec<u8>,
+}
+
+#[inline]
+fn load_inline(bytes: &[u8]) -> [u64; 3] {
+    let mut buf = [0u8; INLINE];
+    buf[..bytes.len()].copy_from_slice(bytes);
+    let w = |i: usize| u64::from_le_bytes(buf[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
+    [w(0), w(1), w(2)]
+}
+
+/// Hash of a cache key; internal only (not part of any format), so it is cheap.
+#[inline]
+fn key_hash(w: &[u64; 3], len: usize, kind: u32) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let h = (w[0] ^ ((len as u64) << 40 ^ u64::from(kind)))
+        .wrapping_mul(K)
+        .rotate_left(23)
+        ^ w[1];
+    let h = h.wrapping_mul(0xff51_afd7_ed55_8ccd).rotate_left(23) ^ w[2];
+    let h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 29)
+}
+
+/// Where a key lives: found slot, or the hash and inline words to insert it with.
+enum Probe {
+    Hit(usize),
+    Miss(u64, [u64; 3]),
+}
+
+impl TokenCache {
+    fn clear(&mut self) {
+        self.gen = self.gen.wrapping_add(1);
+        if self.gen == 0 {
+            // generation wrapped: stale slots could look live, so really wipe them
+            self.slots.iter_mut().for_each(|s| *s = TokSlot::default());
+            self.gen = 1;
+        }
+        self.len = 0;
+        self.cols.clear();
+        self.forms.clear();
+        self.long_keys.clear();
+    }
+
+    #[inline]
+    fn slot_matches(&self, s: &TokSlot, key: &[u8], w: &[u64; 3], kind: u32) -> bool {
+        if s.len as usize != key.len() || s.kind != kind {
+            return false;
+        }
+        if key.len() <= INLINE {
+            s.key == *w
+        } else {
+            let off = s.key[0] as usize;
+            s.key[1] == w[1] && self.long_keys[off..off + key.len()] == *key
+        }
+    }
+
+    #[inline]
+    fn find(&self, key: &[u8], kind: u32) -> Probe {
+        let w = if key.len() <= INLINE {
+            load_inline(key)
+        } else {
+            [0, hash_bytes(key), 0]
+        };
+        let h = key_hash(&w, key.len(), kind);
+        if self.slots.is_empty() {
+            return Probe::Miss(h, w);
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = (h as usize) & mask;
+        loop {
+            let s = &self.slots[i];
+            if s.gen != self.gen {
+                return Probe::Miss(h, w);
+            }
+            if self.slot_matches(s, key, &w, kind) {
+                return Probe::Hit(i);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Makes room for one more entry (growing or clearing); call before filling the arenas for
+    /// a new entry, since clearing empties them.
+    fn reserve_one(&mut self) {
+        if self.cols.len() > CACHE_MAX_COLUMNS
+            || self.forms.len() + self.long_keys.len() > CACHE_MAX_BYTES
+        {
+            self.clear();
+        }
+        if (self.len + 1) * 2 <= self.slots.len() {
+            return;
+        }
+        if self.slots.len() >= 2 * CACHE_MAX_ENTRIES {
+            self.clear();
+            return;
+        }
+        let new_len = (self.slots.len() * 2).max(1 << 10);
+        let old = std::mem::replace(&mut self.slots, vec![TokSlot::default(); new_len]);
+        let old_gen = self.gen;
+        self.gen = 1;
+        let mask = new_len - 1;
+        for s in old.into_iter().filter(|s| s.gen == old_gen && old_gen != 0) {
+            let w = if s.len as usize > INLINE {
+                [0, s.key[1], 0]
+            } else {
+                s.key
+            };
+            let h = key_hash(&w, s.len as usize, s.kind);
+            let mut i = (h as usize) & mask;
+            while self.slots[i].gen == self.gen {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = TokSlot { gen: self.gen, ..s };
+        }
+    }
+
+    /// Inserts a key known to be absent (after [`TokenCache::reserve_one`]); returns its slot.
+    fn insert(
+        &mut self,
+        key: &[u8],
+        kind: u32,
+        h: u64,
+        mut w: [u64; 3],
+        mut slot: TokSlot,
+    ) -> usize {
+        if key.len() > INLINE {
+            w[0] = self.long_keys.len() as u64;
+            self.long_keys.extend_from_slice(key);
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = (h as usize) & mask;
+        while self.slots[i].gen == self.gen {
+            i = (i + 1) & mask;
+        }
+        slot.key = w;
+        slot.len = key.len() as u32;
+        slot.kind = kind;
+        slot.gen = self.gen;
+        self.slots[i] = slot;
+        self.len += 1;
+        i
+    }
+
+    #[inline]
+    fn cols_of(&self, s: &TokSlot) -> &[u64] {
+        &self.cols[s.chars_off as usize..(s.chars_off + s.chars_len) as usize]
+    }
+}
+
+/// A block's n-gram hash -> column map.
+#[derive(Clone)]
+enum BlockLookup {
+    Absent,
+    /// Open addressing over `(hash, column << 32 | class)`, half full at most: one cache line
+    /// per probe, where a std map of a million entries costs two misses.
+    Vocab {
+        slots: Vec<(u64, u64)>,
+        mask: usize,
+    },
+    /// Column = hash mod 2^bits; the class of each bucket.
+    Hashing {
+        offset: u64,
+        mask: u64,
+        class: Vec<u32>,
+    },
+}
+
+impl std::fmt::Debug for BlockLookup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BlockLookup::Absent => write!(f, "Absent"),
+            BlockLookup::Vocab { slots, .. } => write!(f, "Vocab({} slots)", slots.len()),
+            BlockLookup::Hashing { mask, .. } => write!(f, "Hashing({} buckets)", mask + 1),
+        }
+    }
+}
+
+impl BlockLookup {
+    /// The n-gram's global column and idf class, packed (`column << 32 | class`), or [`NONE`].
+    #[inline]
+    fn get(&self, h: u64) -> u64 {
+        match self {
+            BlockLookup::Absent => NONE,
+            BlockLookup::Vocab { slots, mask } => {
+                let mut i = h as usize & mask;
+                loop {
+                    let (k, v) = slots[i];
+                    if v == NONE {
+                        return NONE;
+                    }
+                    if k == h {
+                        return v;
+                    }
+                    i = (i + 1) & mask;
+                }
+            }
+            BlockLookup::Hashing {
+                offset,
+                mask,
+                class,
+            } => {
+                let b = h & mask;
+                (offset + b) << 32 | u64::from(class[b as usize])
+            }
+        }
+    }
+}
+thread_local! {
+    /// Each worker thread's scratch for [`Vectorizer::transform`]: kept across calls so that
+    /// the caches stay warm (a fresh scratch per rayon job would recompute every token's entry,
+    /// stemming included, at each split). Bounded as [`FeatureScratch`] is; never changes rows.
+    static SCRATCH: std::cell::RefCell<FeatureScratch> = std::cell::RefCell::new(FeatureScratch::default());
+}
 
 static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
@@ -422,14 +687,50 @@ impl Vectorizer {
         blocks: Vec<BlockVocab>,
     ) -> Result<Self, VectorizeError> {
         let analyzer = Analyzer::new(config.tokenizer.clone())?;
-        let mut lookup = vec![HashMap::default(), HashMap::default()];
+        // idf classes: distinct values in column order, so the numbering is deterministic
+        let mut idf_values = Vec::new();
+        let mut class_of: HashMap<u64, u32> = HashMap::new();
+        let mut classes: Vec<Vec<u32>> = Vec::new();
         for b in &blocks {
-            let map = &mut lookup[block_index(b.block)];
-            map.reserve(b.terms.len());
-            for (i, t) in b.terms.iter().enumerate() {
-                map.insert(hash_bytes(t.as_bytes()), i as u32);
-            }
+            classes.push(
+                b.idf
+                    .iter()
+                    .map(|v| {
+                        *class_of.entry(v.to_bits()).or_insert_with(|| {
+                            idf_values.push(*v);
+                            (idf_values.len() - 1) as u32
+                        })
+                    })
+                    .collect(),
+            );
         }
+        let mut lookup = [BlockLookup::Absent, BlockLookup::Absent];
+        for (b, class) in blocks.iter().zip(classes) {
+            lookup[block_index(b.block)] = match config.space {
+                FeatureSpace::Hashing { .. } => BlockLookup::Hashing {
+                    offset: b.offset as u64,
+                    mask: (b.len as u64).next_power_of_two() - 1,
+                    class,
+                },
+                FeatureSpace::Vocabulary => {
+                    let n_slots = (b.terms.len() * 2).next_power_of_two().max(16);
+                    let mask = n_slots - 1;
+                    let mut slots = vec![(0u64, NONE); n_slots];
+                    for (i, t) in b.terms.iter().enumerate() {
+                        let h = hash_bytes(t.as_bytes());
+                        let mut k = h as usize & mask;
+                        // an equal hash (a 64-bit collision between two terms) keeps the last
+                        // column, as a map insert would
+                        while slots[k].1 != NONE && slots[k].0 != h {
+                            k = (k + 1) & mask;
+                        }
+                        slots[k] = (h, ((b.offset + i) as u64) << 32 | u64::from(class[i]));
+                    }
+                    BlockLookup::Vocab { slots, mask }
+                }
+            };
+        }
+        let tf_table = (0..256).map(|c| 1.0 + f64::from(c).ln()).collect();
         Ok(Vectorizer {
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             config,
@@ -437,6 +738,8 @@ impl Vectorizer {
             n_docs,
             blocks,
             lookup,
+            idf_values,
+            tf_table,
         })
     }
 
@@ -474,14 +777,52 @@ impl Vectorizer {
         })
     }
 
-    /// The column (block-local) of an n-gram, if it is a feature.
+    /// The packed global column and class of an n-gram's hash in block `bi`, or [`NONE`].
     #[inline]
-    fn column(&self, bi: usize, g: &str) -> Option<u32> {
-        let h = hash_bytes(g.as_bytes());
-        match self.config.space {
-            FeatureSpace::Hashing { bits } => Some((h % (1u64 << bits)) as u32),
-            FeatureSpace::Vocabulary => self.lookup[bi].get(&h).copied(),
+    fn lookup(&self, bi: usize, h: u64) -> u64 {
+        self.lookup[bi].get(h)
+    }
+
+    /// Computes a token's cache entry: its final form and unigram column (word block), and its
+    /// char n-gram columns when chunks are tokens (`with_chars`).
+    #[allow(clippy::too_many_arguments)] // all disjoint parts of one scratch
+    fn token_entry(
+        &self,
+        t: &str,
+        stemmable: bool,
+        with_words: bool,
+        with_chars: bool,
+        cache: &mut TokenCache,
+        form: &mut String,
+        chars: &mut CharScratch,
+    ) -> TokSlot {
+        let a = &self.analyzer;
+        let mut slot = TokSlot {
+            form_len: u32::MAX,
+            unigram: NONE,
+            chars_off: cache.cols.len() as u32,
+            ..TokSlot::default()
+        };
+        if with_words {
+            form.clear();
+            if a.word_form(t, stemmable, form) {
+                slot.form_off = cache.forms.len() as u32;
+                slot.form_len = form.len() as u32;
+                cache.forms.extend_from_slice(form.as_bytes());
+                slot.unigram = self.lookup(0, hash_bytes(form.as_bytes()));
+            }
         }
+        if with_chars {
+            let cols = &mut cache.cols;
+            a.for_each_char_ngram(t, chars, |g| {
+                let c = self.lookup(1, hash_bytes(g.as_bytes()));
+                if c != NONE {
+                    cols.push(c);
+                }
+            });
+            slot.chars_len = cache.cols.len() as u32 - slot.chars_off;
+        }
+        slot
     }
 
     /// Writes the TF-IDF row of `doc` into `indices`/`values` (cleared first); allocation-free
@@ -500,12 +841,6 @@ impl Vectorizer {
             s.chunks.clear();
             s.owner = self.id;
         }
-        if s.words.len() > CACHE_MAX {
-            s.words.clear();
-        }
-        if s.chunks.len() > CACHE_MAX {
-            s.chunks.clear();
-        }
         let FeatureScratch {
             tok,
             chars,
@@ -514,130 +849,149 @@ impl Vectorizer {
             forms,
             spans,
             ngram,
+            hashes,
+            form,
             counts,
             touched,
             ..
         } = s;
         counts.resize(self.n_features(), 0);
         touched.clear();
-        let mut add = |j: u32| {
-            let c = &mut counts[j as usize];
-            if *c == 0 {
-                touched.push(j);
+        let mut add = |c: u64| {
+            let n = &mut counts[(c >> 32) as usize];
+            if *n == 0 {
+                touched.push(c);
             }
-            *c = c.saturating_add(1);
+            *n = n.saturating_add(1);
         };
         let a = &self.analyzer;
         a.split_into(doc, tok);
         let tc = &self.config.tokenizer;
-        let (word_off, char_off) = self.block_offsets();
-        if let Some(r) = tc.word_ngrams {
+        let chars_from_tokens = matches!(
+            tc.char_ngrams,
+            Some(CharNgrams {
+                source: CharSource::Tokens,
+                ..
+            })
+        );
+        if tc.word_ngrams.is_some() || chars_from_tokens {
             forms.clear();
             spans.clear();
             for (t, stemmable) in tok.raw_tokens() {
-                let e = match words.get(t) {
-                    Some(e) => e,
-                    None => {
-                        let mut f = String::new();
-                        let entry = if a.word_form(t, stemmable, &mut f) {
-                            WordEntry {
-                                unigram: self.column(0, &f),
-                                form: Some(f.into_boxed_str()),
-                            }
-                        } else {
-                            WordEntry {
-                                form: None,
-                                unigram: None,
-                            }
-                        };
-                        words.entry(t.into()).or_insert(entry)
+                let kind = u32::from(stemmable);
+                let i = match words.find(t.as_bytes(), kind) {
+                    Probe::Hit(i) => i,
+                    Probe::Miss(h, w) => {
+                        words.reserve_one();
+                        let e = self.token_entry(
+                            t,
+                            stemmable,
+                            tc.word_ngrams.is_some(),
+                            chars_from_tokens,
+                            words,
+                            form,
+                            chars,
+                        );
+                        words.insert(t.as_bytes(), kind, h, w, e)
                     }
                 };
-                if let Some(f) = &e.form {
-                    let start = forms.len();
-                    forms.push_str(f);
-                    spans.push((start, forms.len(), e.unigram));
+                let e = &words.slots[i];
+                if e.form_len != u32::MAX {
+                    let start = forms.len() as u32;
+                    let f = &words.forms[e.form_off as usize..(e.form_off + e.form_len) as usize];
+                    forms.extend_from_slice(f);
+                    spans.push((start, forms.len() as u32, e.unigram));
+                }
+                for &c in words.cols_of(e) {
+                    add(c);
                 }
             }
+        }
+        if let Some(r) = tc.word_ngrams {
             let n_tok = spans.len();
+            hashes.clear();
             for n in r.min..=r.max.min(n_tok) {
                 for i in 0..=(n_tok - n) {
                     if n == 1 {
-                        if let Some(j) = spans[i].2 {
-                            add(word_off + j);
+                        if spans[i].2 != NONE {
+                            add(spans[i].2);
                         }
                         continue;
                     }
                     ngram.clear();
                     for (k, &(x, y, _)) in spans[i..i + n].iter().enumerate() {
                         if k > 0 {
-                            ngram.push(' ');
+                            ngram.push(b' ');
                         }
-                        ngram.push_str(&forms[x..y]);
+                        ngram.extend_from_slice(&forms[x as usize..y as usize]);
                     }
-                    if let Some(j) = self.column(0, ngram) {
-                        add(word_off + j);
-                    }
+                    hashes.push(hash_bytes(ngram));
+                }
+            }
+            // probed in a separate loop so that the (likely missing) loads overlap
+            for &h in hashes.iter() {
+                let c = self.lookup(0, h);
+                if c != NONE {
+                    add(c);
                 }
             }
         }
-        if tc.char_ngrams.is_some() {
+        if matches!(
+            tc.char_ngrams,
+            Some(CharNgrams {
+                source: CharSource::Whitespace,
+                ..
+            })
+        ) {
             a.for_each_char_chunk(tok, |chunk| {
-                let found = match chunks.get(chunk) {
-                    Some(c) => c,
-                    None => {
-                        let mut v = Vec::new();
-                        a.for_each_char_ngram(chunk, chars, |g| v.extend(self.column(1, g)));
-                        chunks.entry(chunk.into()).or_insert(v.into_boxed_slice())
+                let i = match chunks.find(chunk.as_bytes(), 0) {
+                    Probe::Hit(i) => i,
+                    Probe::Miss(h, w) => {
+                        chunks.reserve_one();
+                        let e = self.token_entry(chunk, false, false, true, chunks, form, chars);
+                        chunks.insert(chunk.as_bytes(), 0, h, w, e)
                     }
                 };
-                for &j in found.iter() {
-                    add(char_off + j);
+                for &c in chunks.cols_of(&chunks.slots[i]) {
+                    add(c);
                 }
             });
         }
         touched.sort_unstable();
         indices.reserve(touched.len());
         values.reserve(touched.len());
-        let mut start = 0;
+        let mut t = 0;
         for b in &self.blocks {
-            let end = start + touched[start..].partition_point(|&j| (j as usize) < b.offset + b.len);
-            for &j in &touched[start..end] {
-                let j = j as usize;
-                let count = f64::from(std::mem::take(&mut counts[j]));
-                let tf = if self.config.sublinear_tf {
-                    1.0 + count.ln()
+            let start = values.len();
+            let end_col = (b.offset + b.len) as u64;
+            while t < touched.len() && touched[t] >> 32 < end_col {
+                let j = (touched[t] >> 32) as usize;
+                let class = touched[t] as u32 as usize;
+                t += 1;
+                let count = std::mem::take(&mut counts[j]);
+                let tf = if !self.config.sublinear_tf {
+                    f64::from(count)
+                } else if let Some(&v) = self.tf_table.get(usize::from(count)) {
+                    v
                 } else {
-                    count
+                    1.0 + f64::from(count).ln()
                 };
                 indices.push(j);
                 values.push(if self.config.use_idf {
-                    tf * b.idf[j - b.offset]
+                    tf * self.idf_values[class]
                 } else {
                     tf
                 });
             }
             if self.config.norm == Norm::L2 {
-                let norm = values[start..end].iter().map(|v| v * v).sum::<f64>().sqrt();
+                let norm = values[start..].iter().map(|v| v * v).sum::<f64>().sqrt();
                 if norm > 0.0 {
-                    for v in &mut values[start..end] {
+                    for v in &mut values[start..] {
                         *v /= norm;
                     }
                 }
             }
-            start = end;
         }
-    }
-
-    /// Row offsets of the word and char blocks (0 for an absent block: it emits nothing).
-    fn block_offsets(&self) -> (u32, u32) {
-        let off = |k: Block| {
-            self.blocks
-                .iter()
-                .find(|b| b.block == k)
-                .map_or(0, |b| b.offset as u32)
-        };
-        (off(Block::Word), off(Block::Char))
     }
 
     /// The TF-IDF row of one document, as a one-row matrix.
@@ -651,9 +1005,10 @@ impl Vectorizer {
     pub fn transform<S: AsRef<str> + Sync>(&self, docs: &[S]) -> SparseRows {
         let rows: Vec<(Vec<usize>, Vec<f64>)> = docs
             .par_iter()
-            .map_init(FeatureScratch::default, |s, d| {
+            .map(|d| {
                 let (mut i, mut v) = (Vec::new(), Vec::new());
-                self.transform_into(d.as_ref(), s, &mut i, &mut v);
+                SCRATCH
+                    .with(|s| self.transform_into(d.as_ref(), &mut s.borrow_mut(), &mut i, &mut v));
                 (i, v)
             })
             .collect();
@@ -677,5 +1032,182 @@ impl std::fmt::Debug for Analyzer {
         f.debug_struct("Analyzer")
             .field("config", self.config())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tokenize::NgramRange;
+
+    fn fixture_docs() -> Vec<String> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/sklearn/tfidf_expected.json"
+        );
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(path).expect("fixture")).expect("json");
+        v["docs"]
+            .as_array()
+            .expect("docs")
+            .iter()
+            .map(|d| d.as_str().expect("doc").to_string())
+            .collect()
+    }
+
+    fn tricky() -> Vec<String> {
+        let mut v: Vec<String> = [
+            "",
+            " ",
+            "\n\t",
+            "???",
+            "Don’t stop the #StandWithUkraine talks, @POTUS! See https://x.com/a?b=1 🇺🇦🙏 $24",
+            "“Curly quotes” and ‘single ones’ — dashes – and… ellipses",
+            "❤️🇺🇦👍🏽👨‍👩‍👧 emoji only 🙏🙏🙏",
+            "naïve café Ünïcödé ÀÉÎÕÜ straße İstanbul ΣΊΣΥΦΟΣ Москва 北京 e\u{301}",
+            "www. www.example.com/x http:// anti-tank 1,000 3.5 don't -x- u.s.",
+            "supercalifragilisticexpialidocious pneumonoultramicroscopicsilicovolcanoconiosis",
+            "a b c d e f g h i j k l m n o p q r s t u v w x y z aa bb",
+            "#hashtag_with_a_rather_long_name_exceeding_inline_keys @mention_x",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.push("peace ".repeat(300));
+        v.push(format!("{} talks", "x".repeat(200)));
+        v
+    }
+
+    /// The row computed the plain way: count `Analyzer::ngrams`, look terms up by string (or
+    /// hash bucket), tf-idf, l2 per block in column order.
+    fn reference(v: &Vectorizer, doc: &str) -> (Vec<usize>, Vec<f64>) {
+        let cfg = v.config();
+        let mut counts: std::collections::BTreeMap<usize, u32> = Default::default();
+        for (block, g) in v.analyzer().ngrams(doc) {
+            let Some(b) = v.blocks().iter().find(|b| b.block == block) else {
+                continue;
+            };
+            let col = match cfg.space {
+                FeatureSpace::Hashing { .. } => {
+                    Some((hash_bytes(g.as_bytes()) % b.len as u64) as usize)
+                }
+                FeatureSpace::Vocabulary => b.terms.iter().position(|t| *t == g),
+            };
+            if let Some(c) = col {
+                *counts.entry(b.offset + c).or_default() += 1;
+            }
+        }
+        let (mut idx, mut val) = (Vec::new(), Vec::new());
+        for b in v.blocks() {
+            let start = val.len();
+            for (&j, &c) in counts.range(b.offset..b.offset + b.len) {
+                let c = f64::from(c);
+                let tf = if cfg.sublinear_tf { 1.0 + c.ln() } else { c };
+                idx.push(j);
+                val.push(if cfg.use_idf {
+                    tf * b.idf[j - b.offset]
+                } else {
+                    tf
+                });
+            }
+            if cfg.norm == Norm::L2 {
+                let norm = val[start..].iter().map(|x| x * x).sum::<f64>().sqrt();
+                if norm > 0.0 {
+                    for x in &mut val[start..] {
+                        *x /= norm;
+                    }
+                }
+            }
+        }
+        (idx, val)
+    }
+
+    fn configs() -> Vec<VectorizerConfig> {
+        vec![
+            VectorizerConfig::default(),
+            VectorizerConfig {
+                tokenizer: TokenizerConfig::sklearn(
+                    Some(NgramRange { min: 1, max: 2 }),
+                    Some((2, 5)),
+                ),
+                ..VectorizerConfig::default()
+            },
+            VectorizerConfig {
+                space: FeatureSpace::Hashing { bits: 12 },
+                ..VectorizerConfig::default()
+            },
+            VectorizerConfig {
+                tokenizer: TokenizerConfig {
+                    filters: vec![
+                        crate::tokenize::Filter::StopWords {
+                            language: crate::tokenize::Language::English,
+                        },
+                        crate::tokenize::Filter::MinLength { min: 3 },
+                    ],
+                    word_ngrams: Some(NgramRange { min: 1, max: 3 }),
+                    ..TokenizerConfig::default()
+                },
+                sublinear_tf: false,
+                ..VectorizerConfig::default()
+            },
+        ]
+    }
+
+    #[test]
+    fn fast_path_equals_reference_bit_for_bit() {
+        let mut docs = fixture_docs();
+        let tricky = tricky();
+        // fit on the fixture plus half the tricky strings, so the rest hold unseen n-grams
+        let fit_docs: Vec<String> = docs
+            .iter()
+            .chain(tricky.iter().step_by(2))
+            .cloned()
+            .collect();
+        docs.extend(tricky);
+        for cfg in configs() {
+            let (v, _) = Vectorizer::fit(cfg.clone(), &fit_docs).unwrap();
+            let mut s = FeatureScratch::default();
+            let (mut i, mut x) = (Vec::new(), Vec::new());
+            for (k, d) in docs.iter().enumerate() {
+                let (ri, rx) = reference(&v, d);
+                v.transform_into(d, &mut s, &mut i, &mut x);
+                assert_eq!(i, ri, "{cfg:?} doc {k} columns");
+                let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&x), bits(&rx), "{cfg:?} doc {k} values");
+            }
+        }
+    }
+
+    #[test]
+    fn cache_state_never_changes_rows() {
+        let mut docs = fixture_docs();
+        docs.extend(tricky());
+        for cfg in configs() {
+            let (v, _) = Vectorizer::fit(cfg, &docs).unwrap();
+            let (mut i, mut x) = (Vec::new(), Vec::new());
+            let mut warm = FeatureScratch::default();
+            let mut cleared = FeatureScratch::default();
+            let want: Vec<_> = docs
+                .iter()
+                .map(|d| {
+                    v.transform_into(d, &mut warm, &mut i, &mut x);
+                    (i.clone(), x.clone())
+                })
+                .collect();
+            // twice through a warm cache, then with caches cleared before every document
+            for (k, d) in docs.iter().enumerate() {
+                v.transform_into(d, &mut warm, &mut i, &mut x);
+                assert_eq!((&i, &x), (&want[k].0, &want[k].1), "warm doc {k}");
+                cleared.words.clear();
+                cleared.chunks.clear();
+                v.transform_into(d, &mut cleared, &mut i, &mut x);
+                assert_eq!((&i, &x), (&want[k].0, &want[k].1), "cleared doc {k}");
+            }
+            // a scratch last used by another vectorizer gives the same rows
+            let (other, _) = Vectorizer::fit(VectorizerConfig::default(), &docs[..20]).unwrap();
+            other.transform_into(&docs[0], &mut warm, &mut i, &mut x);
+            v.transform_into(&docs[1], &mut warm, &mut i, &mut x);
+            assert_eq!((&i, &x), (&want[1].0, &want[1].1));
+        }
     }
 }
