@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::tokenize::hash::{hash_bytes, BuildPassThrough};
 use crate::tokenize::{
-    Analyzer, Block, CharNgrams, CharScratch, CharSource, Scratch, TokenizeError, TokenizerConfig,
+    Analyzer, Block, CharScratch, CharSource, Scratch, TokenizeError, TokenizerConfig,
 };
 use sparse::SparseRows;
 
@@ -198,165 +198,166 @@ impl TryFrom<VectorizerData> for Vectorizer {
 /// Reusable per-thread buffers and caches for [`Vectorizer::transform_into`].
 ///
 /// Word frequencies are Zipfian, so most tokens of a document were seen moments ago: a cache
-/// maps a raw token to its final form, its unigram column and (when char n-grams come from the
-/// tokens) its char n-gram columns, replacing ~20 vocabulary probes (each a likely cache miss in
-/// a table of a million n-grams) and a stemmer call with one probe in a hot table whose slots
-/// hold short keys inline (one cache line per hit, no pointer chase). Columns travel with their
-/// idf class, so weighting a column reads a small table instead of the per-column idf array.
-/// Caches are bounded and belong to one vectorizer; they are cleared when the scratch is used
-/// with another, and what they hold never changes a row (a cleared cache recomputes the same
-/// entries).
+/// maps a raw token (or a whitespace chunk) to its final form, its unigram column and its char
+/// n-gram columns, replacing ~20 vocabulary probes (each a likely cache miss in a table of a
+/// million n-grams) and a stemmer call with one probe in a small table plus one contiguous
+/// record. Columns travel with their idf class, and a document's column occurrences are
+/// radix-sorted rather than counted in a row-sized array, so no per-column array is touched at
+/// random. Caches are bounded and belong to one vectorizer; they are cleared when the scratch is
+/// used with another, and what they hold never changes a row (a cleared cache recomputes the
+/// same entries).
 #[derive(Default)]
 pub struct FeatureScratch {
     tok: Scratch,
     chars: CharScratch,
     owner: u64,
-    /// Raw token (with its stemmable flag) -> form, unigram, and char columns in `Tokens` mode.
-    words: TokenCache,
-    /// Whitespace chunk -> char columns (`CharSource::Whitespace`).
-    chunks: TokenCache,
-    /// The current document's kept word forms, back to back, and their spans.
+    /// Raw tokens (kind 0/1: stemmable or not) and whitespace chunks (kind 2).
+    cache: TokenCache,
+    /// The current document's kept word forms, back to back, and their spans and unigrams.
     forms: Vec<u8>,
     spans: Vec<(u32, u32, u64)>,
     ngram: Vec<u8>,
     hashes: Vec<u64>,
     form: String,
-    /// Per-column counts for the current document (zero between documents) and the columns
-    /// touched, as `column << 32 | idf class`: counting in place avoids sorting every n-gram
-    /// occurrence; only the distinct columns are sorted.
-    counts: Vec<u16>,
-    touched: Vec<u64>,
+    /// Every column occurrence of the document, as `column << 32 | idf class`; sorted, equal
+    /// neighbours are the counts.
+    occ: Vec<u64>,
+    tmp: Vec<u64>,
+    hist: Vec<u32>,
 }
 
-/// "No column": the n-gram is not a feature, or the token was dropped by a filter.
+/// "No column": the n-gram is not a feature.
 const NONE: u64 = u64::MAX;
 
-/// Keys up to this many bytes are stored inside their slot.
-const INLINE: usize = 24;
+/// Kind tag of whitespace chunks in the cache (tokens use 0 and 1 for their stemmable flag).
+const KIND_CHUNK: u32 = 2;
 
-/// Upper bounds of one [`TokenCache`]: entries (slots are twice as many), packed columns, and
-/// bytes of forms and long keys. About 20 MB when all are reached; reaching one clears it all.
+/// Bounds of a [`TokenCache`]: entries (the table has twice as many slots, 1 MB at most) and
+/// record words (16 MB); reaching one clears the cache.
 const CACHE_MAX_ENTRIES: usize = 1 << 16;
-const CACHE_MAX_COLUMNS: usize = 1 << 21;
-const CACHE_MAX_BYTES: usize = 1 << 22;
+const CACHE_MAX_WORDS: usize = 1 << 21;
 
-/// One slot of a [`TokenCache`]: a whole cache line, so a hit touches one line.
-#[derive(Clone, Copy, Default)]
-#[repr(C, align(64))]
-struct TokSlot {
-    /// The key zero-padded (len <= INLINE) or `[offset in long_keys, hash, 0]`.
-    key: [u64; 3],
-    len: u32,
-    /// Live iff equal to the cache's generation (so clearing is O(1)).
-    gen: u32,
-    kind: u32,
-    chars_len: u32,
-    chars_off: u32,
-    form_off: u32,
-    /// `u32::MAX` when a filter drops the token.
-    form_len: u32,
-    /// Unigram `column << 32 | class`, or [`NONE`].
-    unigram: u64,
-}
+/// Record header words: `key_len | kind << 32`, `form_len | n_cols << 32`, unigram.
+const HEADER: usize = 3;
 
-/// A bounded open-addressing cache from a short string (plus a kind tag) to what transform needs
-/// about it, with its variable-length parts in flat arenas.
+/// `form_len` of a token that a filter drops.
+const DROPPED: u32 = u32::MAX;
+
+/// A bounded cache from a short string plus a kind tag to a record: an open-addressing table of
+/// `tag << 32 | offset + 1` (8 bytes a slot, so the hot part stays in cache) and records back
+/// to back in one arena: header, key, form (both zero-padded to whole words), then columns.
 #[derive(Default)]
 struct TokenCache {
-    slots: Vec<TokSlot>,
-    gen: u32,
+    slots: Vec<u64>,
     len: usize,
-    /// Packed `column << 32 | class` lists.
-    cols: Vec<u64>,
-    forms: Vec<u8>,
-    long_keys: Vec<u8>,
+    rec: Vec<u64>,
+    /// The key being looked up, zero-padded to whole words.
+    q: Vec<u64>,
 }
 
+/// Appends `bytes` zero-padded to whole little-endian words.
 #[inline]
-fn load_inline(bytes: &[u8]) -> [u64; 3] {
-    let mut buf = [0u8; INLINE];
-    buf[..bytes.len()].copy_from_slice(bytes);
-    let w = |i: usize| u64::from_le_bytes(buf[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
-    [w(0), w(1), w(2)]
+fn push_words(out: &mut Vec<u64>, bytes: &[u8]) {
+    let mut it = bytes.chunks_exact(8);
+    for c in &mut it {
+        out.push(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+    }
+    let rem = it.remainder();
+    if !rem.is_empty() {
+        let mut buf = [0u8; 8];
+        buf[..rem.len()].copy_from_slice(rem);
+        out.push(u64::from_le_bytes(buf));
+    }
 }
 
-/// Hash of a cache key; internal only (not part of any format), so it is cheap.
+/// Hash of a cache key's words; internal only (not part of any format), so it is cheap.
 #[inline]
-fn key_hash(w: &[u64; 3], len: usize, kind: u32) -> u64 {
+fn key_hash(words: &[u64], head: u64) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let h = (w[0] ^ ((len as u64) << 40 ^ u64::from(kind)))
-        .wrapping_mul(K)
-        .rotate_left(23)
-        ^ w[1];
-    let h = h.wrapping_mul(0xff51_afd7_ed55_8ccd).rotate_left(23) ^ w[2];
-    let h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    let mut h = head.wrapping_mul(K);
+    for &w in words {
+        h = (h ^ w).wrapping_mul(K).rotate_left(29);
+    }
+    h = (h ^ (h >> 32)).wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^ (h >> 29)
-}
-
-/// Where a key lives: found slot, or the hash and inline words to insert it with.
-enum Probe {
-    Hit(usize),
-    Miss(u64, [u64; 3]),
 }
 
 impl TokenCache {
     fn clear(&mut self) {
-        self.gen = self.gen.wrapping_add(1);
-        if self.gen == 0 {
-            // generation wrapped: stale slots could look live, so really wipe them
-            self.slots.iter_mut().for_each(|s| *s = TokSlot::default());
-            self.gen = 1;
-        }
+        self.slots.iter_mut().for_each(|s| *s = 0);
         self.len = 0;
-        self.cols.clear();
-        self.forms.clear();
-        self.long_keys.clear();
+        self.rec.clear();
     }
 
+    /// The record offset of `key`, or `Err(hash)`; leaves the padded key in `self.q`.
     #[inline]
-    fn slot_matches(&self, s: &TokSlot, key: &[u8], w: &[u64; 3], kind: u32) -> bool {
-        if s.len as usize != key.len() || s.kind != kind {
-            return false;
-        }
-        if key.len() <= INLINE {
-            s.key == *w
-        } else {
-            let off = s.key[0] as usize;
-            s.key[1] == w[1] && self.long_keys[off..off + key.len()] == *key
-        }
-    }
-
-    #[inline]
-    fn find(&self, key: &[u8], kind: u32) -> Probe {
-        let w = if key.len() <= INLINE {
-            load_inline(key)
-        } else {
-            [0, hash_bytes(key), 0]
-        };
-        let h = key_hash(&w, key.len(), kind);
+    fn find(&mut self, key: &[u8], kind: u32) -> Result<usize, u64> {
+        self.q.clear();
+        push_words(&mut self.q, key);
+        let head = key.len() as u64 | u64::from(kind) << 32;
+        let h = key_hash(&self.q, head);
         if self.slots.is_empty() {
-            return Probe::Miss(h, w);
+            return Err(h);
         }
         let mask = self.slots.len() - 1;
-        let mut i = (h as usize) & mask;
+        let tag = h >> 32;
+        let mut i = h as usize & mask;
         loop {
-            let s = &self.slots[i];
-            if s.gen != self.gen {
-                return Probe::Miss(h, w);
+            let s = self.slots[i];
+            if s == 0 {
+                return Err(h);
             }
-            if self.slot_matches(s, key, &w, kind) {
-                return Probe::Hit(i);
+            if s >> 32 == tag {
+                let r = (s as u32 - 1) as usize;
+                let stored = &self.rec[r..r + HEADER + self.q.len()];
+                if stored[0] == head && stored[HEADER..].iter().zip(&self.q).all(|(a, b)| a == b) {
+                    return Ok(r);
+                }
             }
             i = (i + 1) & mask;
         }
     }
 
-    /// Makes room for one more entry (growing or clearing); call before filling the arenas for
-    /// a new entry, since clearing empties them.
+    /// The hash a key is stored under (see [`TokenCache::find`]).
+    #[inline]
+    fn hash_of(&mut self, key: &[u8], kind: u32) -> u64 {
+        self.q.clear();
+        push_words(&mut self.q, key);
+        key_hash(&self.q, key.len() as u64 | u64::from(kind) << 32)
+    }
+
+    /// Loads the first slot, then the first record lines, of each hash in two tight loops:
+    /// the loads are independent, so the CPU overlaps their cache misses, and the lookups that
+    /// follow (one long dependent chain per token) find them in cache.
+    fn warm(&self, hashes: &[u64]) -> u64 {
+        if self.slots.is_empty() {
+            return 0;
+        }
+        let mask = self.slots.len() - 1;
+        let mut sink = 0;
+        for &h in hashes {
+            sink ^= self.slots[h as usize & mask];
+        }
+        for &h in hashes {
+            let s = self.slots[h as usize & mask];
+            if s != 0 && s >> 32 == h >> 32 {
+                let r = (s as u32 - 1) as usize;
+                let n = self.rec[r + 1] >> 32;
+                sink ^= n;
+                // the columns follow the key and form: touch every line they span
+                let end = (r + 8 + n as usize).min(self.rec.len());
+                for at in (r + 8..end).step_by(8) {
+                    sink ^= self.rec[at];
+                }
+            }
+        }
+        sink
+    }
+
+    /// Makes room for one more entry (growing or clearing); call before writing a record,
+    /// since clearing empties the arena.
     fn reserve_one(&mut self) {
-        if self.cols.len() > CACHE_MAX_COLUMNS
-            || self.forms.len() + self.long_keys.len() > CACHE_MAX_BYTES
-        {
+        if self.rec.len() > CACHE_MAX_WORDS {
             self.clear();
         }
         if (self.len + 1) * 2 <= self.slots.len() {
@@ -366,56 +367,76 @@ impl TokenCache {
             self.clear();
             return;
         }
-        let new_len = (self.slots.len() * 2).max(1 << 10);
-        let old = std::mem::replace(&mut self.slots, vec![TokSlot::default(); new_len]);
-        let old_gen = self.gen;
-        self.gen = 1;
-        let mask = new_len - 1;
-        for s in old.into_iter().filter(|s| s.gen == old_gen && old_gen != 0) {
-            let w = if s.len as usize > INLINE {
-                [0, s.key[1], 0]
-            } else {
-                s.key
-            };
-            let h = key_hash(&w, s.len as usize, s.kind);
-            let mut i = (h as usize) & mask;
-            while self.slots[i].gen == self.gen {
-                i = (i + 1) & mask;
-            }
-            self.slots[i] = TokSlot { gen: self.gen, ..s };
+        let n = (self.slots.len() * 2).max(1 << 10);
+        let old = std::mem::replace(&mut self.slots, vec![0; n]);
+        for s in old.into_iter().filter(|&s| s != 0) {
+            let r = (s as u32 - 1) as usize;
+            let head = self.rec[r];
+            let kw = (head as u32 as usize).div_ceil(8);
+            let h = key_hash(&self.rec[r + HEADER..r + HEADER + kw], head);
+            self.place(h, r);
         }
     }
 
-    /// Inserts a key known to be absent (after [`TokenCache::reserve_one`]); returns its slot.
-    fn insert(
-        &mut self,
-        key: &[u8],
-        kind: u32,
-        h: u64,
-        mut w: [u64; 3],
-        mut slot: TokSlot,
-    ) -> usize {
-        if key.len() > INLINE {
-            w[0] = self.long_keys.len() as u64;
-            self.long_keys.extend_from_slice(key);
-        }
+    fn place(&mut self, h: u64, r: usize) {
         let mask = self.slots.len() - 1;
-        let mut i = (h as usize) & mask;
-        while self.slots[i].gen == self.gen {
+        let mut i = h as usize & mask;
+        while self.slots[i] != 0 {
             i = (i + 1) & mask;
         }
-        slot.key = w;
-        slot.len = key.len() as u32;
-        slot.kind = kind;
-        slot.gen = self.gen;
-        self.slots[i] = slot;
-        self.len += 1;
-        i
+        self.slots[i] = (h >> 32) << 32 | (r as u64 + 1);
     }
 
-    #[inline]
-    fn cols_of(&self, s: &TokSlot) -> &[u64] {
-        &self.cols[s.chars_off as usize..(s.chars_off + s.chars_len) as usize]
+    /// Starts a record for the key in `self.q` (after [`TokenCache::reserve_one`]); the caller
+    /// then pushes the form words and columns and calls [`TokenCache::finish`].
+    fn begin(&mut self, key_len: usize, kind: u32) -> usize {
+        let r = self.rec.len();
+        self.rec.push(key_len as u64 | u64::from(kind) << 32);
+        self.rec.push(u64::from(DROPPED));
+        self.rec.push(NONE);
+        self.rec.extend_from_slice(&self.q);
+        r
+    }
+
+    fn finish(&mut self, h: u64, r: usize, form_len: u32, n_cols: usize, unigram: u64) {
+        self.rec[r + 1] = u64::from(form_len) | (n_cols as u64) << 32;
+        self.rec[r + 2] = unigram;
+        self.place(h, r);
+        self.len += 1;
+    }
+}
+
+/// Sorts column occurrences by column (LSD radix on the column bits: a document has hundreds
+/// of occurrences, where a comparison sort costs several times more).
+fn sort_by_column(v: &mut Vec<u64>, tmp: &mut Vec<u64>, hist: &mut Vec<u32>, col_bits: u32) {
+    if v.len() <= 64 || col_bits == 0 {
+        // equal columns carry equal classes, so whole-word order is column order
+        v.sort_unstable();
+        return;
+    }
+    let passes = col_bits.div_ceil(11);
+    let digit = col_bits.div_ceil(passes);
+    let mask = (1usize << digit) - 1;
+    tmp.resize(v.len(), 0);
+    for p in 0..passes {
+        let shift = 32 + p * digit;
+        hist.clear();
+        hist.resize(mask + 1, 0);
+        for &x in v.iter() {
+            hist[(x >> shift) as usize & mask] += 1;
+        }
+        let mut sum = 0;
+        for h in hist.iter_mut() {
+            let c = *h;
+            *h = sum;
+            sum += c;
+        }
+        for &x in v.iter() {
+            let b = (x >> shift) as usize & mask;
+            tmp[hist[b] as usize] = x;
+            hist[b] += 1;
+        }
+        std::mem::swap(v, tmp);
     }
 }
 
@@ -783,46 +804,46 @@ impl Vectorizer {
         self.lookup[bi].get(h)
     }
 
-    /// Computes a token's cache entry: its final form and unigram column (word block), and its
-    /// char n-gram columns when chunks are tokens (`with_chars`).
-    #[allow(clippy::too_many_arguments)] // all disjoint parts of one scratch
-    fn token_entry(
+    /// The cache record of a token or chunk, computing it on a miss: its final form and unigram
+    /// column (`with_words`), and its char n-gram columns (`with_chars`).
+    fn cached(
         &self,
         t: &str,
-        stemmable: bool,
-        with_words: bool,
-        with_chars: bool,
+        kind: u32,
+        (with_words, with_chars): (bool, bool),
         cache: &mut TokenCache,
         form: &mut String,
         chars: &mut CharScratch,
-    ) -> TokSlot {
-        let a = &self.analyzer;
-        let mut slot = TokSlot {
-            form_len: u32::MAX,
-            unigram: NONE,
-            chars_off: cache.cols.len() as u32,
-            ..TokSlot::default()
+    ) -> usize {
+        let h = match cache.find(t.as_bytes(), kind) {
+            Ok(r) => return r,
+            Err(h) => h,
         };
+        cache.reserve_one();
+        let a = &self.analyzer;
+        let r = cache.begin(t.len(), kind);
+        let (mut form_len, mut unigram) = (DROPPED, NONE);
         if with_words {
             form.clear();
-            if a.word_form(t, stemmable, form) {
-                slot.form_off = cache.forms.len() as u32;
-                slot.form_len = form.len() as u32;
-                cache.forms.extend_from_slice(form.as_bytes());
-                slot.unigram = self.lookup(0, hash_bytes(form.as_bytes()));
+            if a.word_form(t, kind == 1, form) {
+                form_len = form.len() as u32;
+                push_words(&mut cache.rec, form.as_bytes());
+                unigram = self.lookup(0, hash_bytes(form.as_bytes()));
             }
         }
+        let cols_start = cache.rec.len();
         if with_chars {
-            let cols = &mut cache.cols;
+            let rec = &mut cache.rec;
             a.for_each_char_ngram(t, chars, |g| {
                 let c = self.lookup(1, hash_bytes(g.as_bytes()));
                 if c != NONE {
-                    cols.push(c);
+                    rec.push(c);
                 }
             });
-            slot.chars_len = cache.cols.len() as u32 - slot.chars_off;
         }
-        slot
+        let n_cols = cache.rec.len() - cols_start;
+        cache.finish(h, r, form_len, n_cols, unigram);
+        r
     }
 
     /// Writes the TF-IDF row of `doc` into `indices`/`values` (cleared first); allocation-free
@@ -837,74 +858,56 @@ impl Vectorizer {
         indices.clear();
         values.clear();
         if s.owner != self.id {
-            s.words.clear();
-            s.chunks.clear();
+            s.cache.clear();
             s.owner = self.id;
         }
         let FeatureScratch {
             tok,
             chars,
-            words,
-            chunks,
+            cache,
             forms,
             spans,
             ngram,
             hashes,
             form,
-            counts,
-            touched,
+            occ,
+            tmp,
+            hist,
             ..
         } = s;
-        counts.resize(self.n_features(), 0);
-        touched.clear();
-        let mut add = |c: u64| {
-            let n = &mut counts[(c >> 32) as usize];
-            if *n == 0 {
-                touched.push(c);
-            }
-            *n = n.saturating_add(1);
-        };
+        occ.clear();
         let a = &self.analyzer;
         a.split_into(doc, tok);
         let tc = &self.config.tokenizer;
-        let chars_from_tokens = matches!(
-            tc.char_ngrams,
-            Some(CharNgrams {
-                source: CharSource::Tokens,
-                ..
-            })
-        );
+        let source = tc.char_ngrams.map(|c| c.source);
+        let chars_from_tokens = source == Some(CharSource::Tokens);
         if tc.word_ngrams.is_some() || chars_from_tokens {
             forms.clear();
             spans.clear();
+            let with = (tc.word_ngrams.is_some(), chars_from_tokens);
+            hashes.clear();
             for (t, stemmable) in tok.raw_tokens() {
-                let kind = u32::from(stemmable);
-                let i = match words.find(t.as_bytes(), kind) {
-                    Probe::Hit(i) => i,
-                    Probe::Miss(h, w) => {
-                        words.reserve_one();
-                        let e = self.token_entry(
-                            t,
-                            stemmable,
-                            tc.word_ngrams.is_some(),
-                            chars_from_tokens,
-                            words,
-                            form,
-                            chars,
-                        );
-                        words.insert(t.as_bytes(), kind, h, w, e)
+                hashes.push(cache.hash_of(t.as_bytes(), u32::from(stemmable)));
+            }
+            std::hint::black_box(cache.warm(hashes));
+            for (t, stemmable) in tok.raw_tokens() {
+                let r = self.cached(t, u32::from(stemmable), with, cache, form, chars);
+                let rec = &cache.rec[r..];
+                let kw = (rec[0] as u32 as usize).div_ceil(8);
+                let form_len = rec[1] as u32;
+                let n_cols = (rec[1] >> 32) as usize;
+                let mut at = HEADER + kw;
+                if form_len != DROPPED {
+                    let fw = (form_len as usize).div_ceil(8);
+                    let start = forms.len();
+                    for w in &rec[at..at + fw] {
+                        forms.extend_from_slice(&w.to_le_bytes());
                     }
-                };
-                let e = &words.slots[i];
-                if e.form_len != u32::MAX {
-                    let start = forms.len() as u32;
-                    let f = &words.forms[e.form_off as usize..(e.form_off + e.form_len) as usize];
-                    forms.extend_from_slice(f);
-                    spans.push((start, forms.len() as u32, e.unigram));
+                    forms.truncate(start + form_len as usize);
+                    spans.push((start as u32, forms.len() as u32, rec[2]));
+                    at += fw;
                 }
-                for &c in words.cols_of(e) {
-                    add(c);
-                }
+                occ.extend_from_slice(&rec[at..at + n_cols]);
             }
         }
         if let Some(r) = tc.word_ngrams {
@@ -914,7 +917,7 @@ impl Vectorizer {
                 for i in 0..=(n_tok - n) {
                     if n == 1 {
                         if spans[i].2 != NONE {
-                            add(spans[i].2);
+                            occ.push(spans[i].2);
                         }
                         continue;
                     }
@@ -932,53 +935,40 @@ impl Vectorizer {
             for &h in hashes.iter() {
                 let c = self.lookup(0, h);
                 if c != NONE {
-                    add(c);
+                    occ.push(c);
                 }
             }
         }
-        if matches!(
-            tc.char_ngrams,
-            Some(CharNgrams {
-                source: CharSource::Whitespace,
-                ..
-            })
-        ) {
+        if source == Some(CharSource::Whitespace) {
             a.for_each_char_chunk(tok, |chunk| {
-                let i = match chunks.find(chunk.as_bytes(), 0) {
-                    Probe::Hit(i) => i,
-                    Probe::Miss(h, w) => {
-                        chunks.reserve_one();
-                        let e = self.token_entry(chunk, false, false, true, chunks, form, chars);
-                        chunks.insert(chunk.as_bytes(), 0, h, w, e)
-                    }
-                };
-                for &c in chunks.cols_of(&chunks.slots[i]) {
-                    add(c);
-                }
+                let r = self.cached(chunk, KIND_CHUNK, (false, true), cache, form, chars);
+                let rec = &cache.rec[r..];
+                let at = HEADER + (rec[0] as u32 as usize).div_ceil(8);
+                occ.extend_from_slice(&rec[at..at + (rec[1] >> 32) as usize]);
             });
         }
-        touched.sort_unstable();
-        indices.reserve(touched.len());
-        values.reserve(touched.len());
-        let mut t = 0;
+        let col_bits = usize::BITS - self.n_features().saturating_sub(1).leading_zeros();
+        sort_by_column(occ, tmp, hist, col_bits);
+        let mut k = 0;
         for b in &self.blocks {
             let start = values.len();
             let end_col = (b.offset + b.len) as u64;
-            while t < touched.len() && touched[t] >> 32 < end_col {
-                let j = (touched[t] >> 32) as usize;
-                let class = touched[t] as u32 as usize;
-                t += 1;
-                let count = std::mem::take(&mut counts[j]);
+            while k < occ.len() && occ[k] >> 32 < end_col {
+                let x = occ[k];
+                let run = occ[k..].iter().take_while(|&&y| y == x).count();
+                k += run;
+                // counts saturate at u16::MAX, as they always have
+                let count = run.min(usize::from(u16::MAX));
                 let tf = if !self.config.sublinear_tf {
-                    f64::from(count)
-                } else if let Some(&v) = self.tf_table.get(usize::from(count)) {
+                    count as f64
+                } else if let Some(&v) = self.tf_table.get(count) {
                     v
                 } else {
-                    1.0 + f64::from(count).ln()
+                    1.0 + (count as f64).ln()
                 };
-                indices.push(j);
+                indices.push((x >> 32) as usize);
                 values.push(if self.config.use_idf {
-                    tf * self.idf_values[class]
+                    tf * self.idf_values[x as u32 as usize]
                 } else {
                     tf
                 });
@@ -1198,8 +1188,7 @@ mod tests {
             for (k, d) in docs.iter().enumerate() {
                 v.transform_into(d, &mut warm, &mut i, &mut x);
                 assert_eq!((&i, &x), (&want[k].0, &want[k].1), "warm doc {k}");
-                cleared.words.clear();
-                cleared.chunks.clear();
+                cleared.cache.clear();
                 v.transform_into(d, &mut cleared, &mut i, &mut x);
                 assert_eq!((&i, &x), (&want[k].0, &want[k].1), "cleared doc {k}");
             }
