@@ -406,37 +406,53 @@ impl TokenCache {
     }
 }
 
-/// Sorts column occurrences by column (LSD radix on the column bits: a document has hundreds
-/// of occurrences, where a comparison sort costs several times more).
+/// Sorts column occurrences by column: one counting-sort pass on the top column bits (about
+/// one bucket per element), then an insertion sort that only fixes order within buckets. A
+/// document has hundreds of occurrences, where a comparison sort costs several times more.
+/// Equal columns carry equal classes, so whole-word order is column order.
 fn sort_by_column(v: &mut Vec<u64>, tmp: &mut Vec<u64>, hist: &mut Vec<u32>, col_bits: u32) {
-    if v.len() <= 64 || col_bits == 0 {
-        // equal columns carry equal classes, so whole-word order is column order
+    let n = v.len();
+    if n <= 32 {
         v.sort_unstable();
         return;
     }
-    let passes = col_bits.div_ceil(11);
-    let digit = col_bits.div_ceil(passes);
-    let mask = (1usize << digit) - 1;
-    tmp.resize(v.len(), 0);
-    for p in 0..passes {
-        let shift = 32 + p * digit;
-        hist.clear();
-        hist.resize(mask + 1, 0);
-        for &x in v.iter() {
-            hist[(x >> shift) as usize & mask] += 1;
+    let bits = (usize::BITS + 1 - n.leading_zeros())
+        .clamp(4, 14)
+        .min(col_bits);
+    let shift = 32 + col_bits - bits;
+    hist.clear();
+    hist.resize(1 << bits, 0);
+    for &x in v.iter() {
+        hist[(x >> shift) as usize] += 1;
+    }
+    let mut sum = 0;
+    let mut widest = 0;
+    for h in hist.iter_mut() {
+        let c = *h;
+        widest = widest.max(c);
+        *h = sum;
+        sum += c;
+    }
+    tmp.resize(n, 0);
+    for &x in v.iter() {
+        let b = &mut hist[(x >> shift) as usize];
+        tmp[*b as usize] = x;
+        *b += 1;
+    }
+    std::mem::swap(v, tmp);
+    if widest > 32 {
+        // crowded buckets (clustered columns): insertion would go quadratic
+        v.sort_unstable();
+        return;
+    }
+    for i in 1..n {
+        let x = v[i];
+        let mut j = i;
+        while j > 0 && v[j - 1] > x {
+            v[j] = v[j - 1];
+            j -= 1;
         }
-        let mut sum = 0;
-        for h in hist.iter_mut() {
-            let c = *h;
-            *h = sum;
-            sum += c;
-        }
-        for &x in v.iter() {
-            let b = (x >> shift) as usize & mask;
-            tmp[hist[b] as usize] = x;
-            hist[b] += 1;
-        }
-        std::mem::swap(v, tmp);
+        v[j] = x;
     }
 }
 
@@ -949,30 +965,51 @@ impl Vectorizer {
         }
         let col_bits = usize::BITS - self.n_features().saturating_sub(1).leading_zeros();
         sort_by_column(occ, tmp, hist, col_bits);
+        // distinct columns to the front of `occ`, their counts into `tmp`, without branches
+        // (a run of equal words is one column)
+        let mut n_distinct = 0;
+        if let Some(&first) = occ.first() {
+            tmp.resize(occ.len(), 0);
+            tmp[0] = 1;
+            let mut prev = first;
+            for i in 1..occ.len() {
+                let x = occ[i];
+                let same = u64::from(x == prev);
+                n_distinct += 1 - same as usize;
+                occ[n_distinct] = x;
+                tmp[n_distinct] = tmp[n_distinct] * same + 1;
+                prev = x;
+            }
+            n_distinct += 1;
+        }
+        let (cols, counts) = (&occ[..n_distinct], &tmp[..n_distinct]);
+        let (sublinear, use_idf) = (self.config.sublinear_tf, self.config.use_idf);
+        let (tf_table, idf) = (&self.tf_table[..], &self.idf_values[..]);
+        indices.reserve(n_distinct);
+        values.reserve(n_distinct);
         let mut k = 0;
         for b in &self.blocks {
             let start = values.len();
             let end_col = (b.offset + b.len) as u64;
-            while k < occ.len() && occ[k] >> 32 < end_col {
-                let x = occ[k];
-                let run = occ[k..].iter().take_while(|&&y| y == x).count();
-                k += run;
+            let end = k + cols[k..].partition_point(|&x| x >> 32 < end_col);
+            indices.extend(cols[k..end].iter().map(|&x| (x >> 32) as usize));
+            values.extend(cols[k..end].iter().zip(&counts[k..end]).map(|(&x, &c)| {
                 // counts saturate at u16::MAX, as they always have
-                let count = run.min(usize::from(u16::MAX));
-                let tf = if !self.config.sublinear_tf {
-                    count as f64
-                } else if let Some(&v) = self.tf_table.get(count) {
+                let c = c.min(u64::from(u16::MAX)) as usize;
+                let tf = if !sublinear {
+                    c as f64
+                } else if let Some(&v) = tf_table.get(c) {
                     v
                 } else {
-                    1.0 + (count as f64).ln()
+                    1.0 + (c as f64).ln()
                 };
-                indices.push((x >> 32) as usize);
-                values.push(if self.config.use_idf {
-                    tf * self.idf_values[x as u32 as usize]
+                if use_idf {
+                    tf * idf[x as u32 as usize]
                 } else {
                     tf
-                });
-            }
+                }
+            }));
+            k = end;
             if self.config.norm == Norm::L2 {
                 let norm = values[start..].iter().map(|v| v * v).sum::<f64>().sqrt();
                 if norm > 0.0 {
