@@ -873,6 +873,17 @@ impl Vectorizer {
     ) {
         indices.clear();
         values.clear();
+        self.append_row(doc, s, indices, values);
+    }
+
+    /// Appends the TF-IDF row of `doc` to `indices`/`values`.
+    fn append_row(
+        &self,
+        doc: &str,
+        s: &mut FeatureScratch,
+        indices: &mut Vec<usize>,
+        values: &mut Vec<f64>,
+    ) {
         if s.owner != self.id {
             s.cache.clear();
             s.owner = self.id;
@@ -1030,16 +1041,35 @@ impl Vectorizer {
 
     /// TF-IDF rows of many documents, in parallel, in input order.
     pub fn transform<S: AsRef<str> + Sync>(&self, docs: &[S]) -> SparseRows {
-        let rows: Vec<(Vec<usize>, Vec<f64>)> = docs
-            .par_iter()
-            .map(|d| {
-                let (mut i, mut v) = (Vec::new(), Vec::new());
-                SCRATCH
-                    .with(|s| self.transform_into(d.as_ref(), &mut s.borrow_mut(), &mut i, &mut v));
-                (i, v)
+        // Rows are appended to one buffer per chunk of documents (no allocation per row), and
+        // the chunks, in input order, are concatenated once.
+        let parts: Vec<(Vec<usize>, Vec<usize>, Vec<f64>)> = docs
+            .par_chunks(64)
+            .map(|chunk| {
+                let (mut ends, mut i, mut v) =
+                    (Vec::with_capacity(chunk.len()), Vec::new(), Vec::new());
+                SCRATCH.with(|s| {
+                    let s = &mut s.borrow_mut();
+                    for d in chunk {
+                        self.append_row(d.as_ref(), s, &mut i, &mut v);
+                        ends.push(i.len());
+                    }
+                });
+                (ends, i, v)
             })
             .collect();
-        SparseRows::from_rows(self.n_features(), rows).expect("rows are sorted and in range")
+        let nnz = parts.iter().map(|p| p.1.len()).sum();
+        let mut indptr = Vec::with_capacity(docs.len() + 1);
+        let (mut indices, mut values) = (Vec::with_capacity(nnz), Vec::with_capacity(nnz));
+        indptr.push(0);
+        for (ends, i, v) in parts {
+            let base = indices.len();
+            indptr.extend(ends.iter().map(|e| base + e));
+            indices.extend_from_slice(&i);
+            values.extend_from_slice(&v);
+        }
+        SparseRows::from_parts(self.n_features(), indptr, indices, values)
+            .expect("rows are sorted and in range")
     }
 }
 
