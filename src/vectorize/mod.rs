@@ -850,12 +850,16 @@ impl Vectorizer {
         let cols_start = cache.rec.len();
         if with_chars {
             let rec = &mut cache.rec;
-            a.for_each_char_ngram(t, chars, |g| {
-                let c = self.lookup(1, hash_bytes(g.as_bytes()));
-                if c != NONE {
-                    rec.push(c);
-                }
-            });
+            a.for_each_char_ngram(t, chars, |g| rec.push(hash_bytes(g.as_bytes())));
+            // hashes first, then probes in a tight loop so that their misses overlap; the
+            // columns found replace the hashes in place
+            let mut w = cols_start;
+            for i in cols_start..rec.len() {
+                let c = self.lookup(1, rec[i]);
+                rec[w] = c;
+                w += usize::from(c != NONE);
+            }
+            rec.truncate(w);
         }
         let n_cols = cache.rec.len() - cols_start;
         cache.finish(h, r, form_len, n_cols, unigram);
