@@ -1,4 +1,5 @@
-//! Tokenize + stem + word 1-2 + char 2-5 TF-IDF transform throughput (MB of text per second, and per CPU-second, which a loaded machine does not distort),
+//! Tokenize + stem + word 1-2 + char 2-5 TF-IDF transform throughput (MB of text per second
+//! of wall clock, and per CPU-second, which other load on a shared machine does not distort),
 //! on a corpus from `../shared/tools/make_corpus.py`, for 1 and 2 threads, then side by side
 //! with scikit-learn's `TfidfVectorizer` on the same corpus in the same run (medians, ratio).
 //! Rows: `STANCE_BENCH_ROWS` (default 30000). Skips with a message where ../shared is absent.
