@@ -1,4 +1,5 @@
-//! Tokenize + stem + word 1-2 + char 2-5 TF-IDF transform throughput (MB of text per second),
+//! Tokenize + stem + word 1-2 + char 2-5 TF-IDF transform throughput (MB of text per second
+//! of wall clock, and per CPU-second, which other load on a shared machine does not distort),
 //! on a corpus from `../shared/tools/make_corpus.py`, for 1 and 2 threads, then side by side
 //! with scikit-learn's `TfidfVectorizer` on the same corpus in the same run (medians, ratio).
 //! Rows: `STANCE_BENCH_ROWS` (default 30000). Skips with a message where ../shared is absent.
@@ -56,6 +57,7 @@ fn main() {
             .num_threads(threads)
             .build()
             .unwrap();
+        let cpu0 = common::process_cpu_secs();
         let secs: Vec<f64> = (0..5)
             .map(|_| {
                 let t = Instant::now();
@@ -64,10 +66,15 @@ fn main() {
                 t.elapsed().as_secs_f64()
             })
             .collect();
+        let cpu = cpu0
+            .zip(common::process_cpu_secs())
+            .map(|(a, b)| (b - a) / 5.0);
         let s = common::median(secs);
+        let per_cpu = cpu.map_or(String::new(), |c| {
+            format!(", {:.1} MB per CPU-second (mean of 5)", mb / c)
+        });
         println!(
-            "stance transform threads={threads}: {:.3} s, {:.1} MB/s",
-            s,
+            "stance transform threads={threads}: {s:.3} s, {:.1} MB/s{per_cpu}",
             mb / s
         );
         ours.push(mb / s);

@@ -649,8 +649,10 @@ mod tests {
 
     #[test]
     fn bad_configs_are_errors() {
-        let mut cfg = TokenizerConfig::default();
-        cfg.word_ngrams = Some(NgramRange { min: 2, max: 1 });
+        let mut cfg = TokenizerConfig {
+            word_ngrams: Some(NgramRange { min: 2, max: 1 }),
+            ..TokenizerConfig::default()
+        };
         assert!(matches!(cfg.check(), Err(TokenizeError::BadRange { .. })));
         cfg.word_ngrams = None;
         cfg.char_ngrams = None;

@@ -109,8 +109,12 @@ fn url_len(rest: &str) -> Option<usize> {
 /// punctuation separates tokens and is dropped.
 pub fn split_unicode(text: &str, urls: UrlMode, out: &mut Vec<RawToken>) {
     let mut i = 0;
+    let bytes = text.as_bytes();
     while i < text.len() {
-        let c = text[i..].chars().next().expect("i is on a char boundary");
+        let c = match bytes[i] {
+            b if b.is_ascii() => char::from(b),
+            _ => text[i..].chars().next().expect("i is on a char boundary"),
+        };
         let clen = c.len_utf8();
         if c.is_whitespace() {
             i += clen;
@@ -191,20 +195,36 @@ pub fn split_unicode(text: &str, urls: UrlMode, out: &mut Vec<RawToken>) {
 }
 
 /// Scans a word or number from `start`: alphanumerics, combining marks, and single joiners
-/// (apostrophe or hyphen before an alphanumeric; `.` or `,` between digits).
+/// (apostrophe or hyphen before an alphanumeric; `.` or `,` between digits). ASCII letters and
+/// digits take a byte-at-a-time fast path (the same decision the general step makes for them).
 fn scan_word(text: &str, start: usize) -> (usize, bool) {
+    let bytes = text.as_bytes();
     let mut end = start;
     let mut has_alpha = false;
     let mut prev: Option<char> = None;
-    let mut it = text[start..].char_indices().peekable();
-    while let Some((off, c)) = it.next() {
+    let mut pos = start;
+    while pos < bytes.len() {
+        let b = bytes[pos];
+        if b.is_ascii_alphanumeric() {
+            has_alpha |= b.is_ascii_alphabetic();
+            pos += 1;
+            end = pos;
+            prev = Some(char::from(b));
+            continue;
+        }
+        let c = text[pos..]
+            .chars()
+            .next()
+            .expect("pos is on a char boundary");
+        let clen = c.len_utf8();
         if c.is_alphanumeric() || (prev.is_some() && is_mark(c)) {
             has_alpha |= c.is_alphabetic();
-            end = start + off + c.len_utf8();
+            pos += clen;
+            end = pos;
             prev = Some(c);
             continue;
         }
-        let next = it.peek().map(|&(_, d)| d);
+        let next = text[pos + clen..].chars().next();
         let joins = match (prev, next) {
             (Some(p), Some(n)) if p.is_alphanumeric() && n.is_alphanumeric() => {
                 is_apostrophe(c)
@@ -215,6 +235,7 @@ fn scan_word(text: &str, start: usize) -> (usize, bool) {
         };
         if joins {
             prev = Some(c);
+            pos += clen;
             continue;
         }
         break;
@@ -231,6 +252,63 @@ fn is_mark(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The straightforward scanner the fast one must equal. Scans a word or number from `start`: alphanumerics, combining marks, and single joiners
+    /// (apostrophe or hyphen before an alphanumeric; `.` or `,` between digits).
+    fn scan_word_reference(text: &str, start: usize) -> (usize, bool) {
+        let mut end = start;
+        let mut has_alpha = false;
+        let mut prev: Option<char> = None;
+        let mut it = text[start..].char_indices().peekable();
+        while let Some((off, c)) = it.next() {
+            if c.is_alphanumeric() || (prev.is_some() && is_mark(c)) {
+                has_alpha |= c.is_alphabetic();
+                end = start + off + c.len_utf8();
+                prev = Some(c);
+                continue;
+            }
+            let next = it.peek().map(|&(_, d)| d);
+            let joins = match (prev, next) {
+                (Some(p), Some(n)) if p.is_alphanumeric() && n.is_alphanumeric() => {
+                    is_apostrophe(c)
+                        || is_hyphen(c)
+                        || ((c == '.' || c == ',') && p.is_ascii_digit() && n.is_ascii_digit())
+                }
+                _ => false,
+            };
+            if joins {
+                prev = Some(c);
+                continue;
+            }
+            break;
+        }
+        (end, has_alpha)
+    }
+
+    #[test]
+    fn fast_scan_equals_reference() {
+        use proptest::prelude::*;
+        let alphabet: Vec<char> = "aZ09_'’ʼ-‐‑.,#@ \tüéß\u{301}\u{20E3}日😀🇺🇦\u{200D}\u{FE0F}:/hw"
+            .chars()
+            .collect();
+        let strat = proptest::collection::vec(proptest::sample::select(alphabet), 0..40);
+        proptest!(|(cs in strat)| {
+            let s: String = cs.into_iter().collect();
+            for i in s.char_indices().map(|(i, _)| i) {
+                prop_assert_eq!(scan_word(&s, i), scan_word_reference(&s, i), "{:?} at {}", s, i);
+            }
+        });
+        for s in [
+            "don't-stop 1,000.5 e\u{301}e anti‐tank ab'",
+            "x'\u{301}",
+            "9.",
+            "a-",
+        ] {
+            for i in s.char_indices().map(|(i, _)| i) {
+                assert_eq!(scan_word(s, i), scan_word_reference(s, i), "{s:?} at {i}");
+            }
+        }
+    }
 
     fn toks(text: &str) -> Vec<&str> {
         let mut v = Vec::new();

@@ -23,7 +23,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::tokenize::hash::{hash_bytes, BuildPassThrough};
-use crate::tokenize::{Analyzer, Block, CharScratch, Scratch, TokenizeError, TokenizerConfig};
+use crate::tokenize::{
+    Analyzer, Block, CharScratch, CharSource, Scratch, TokenizeError, TokenizerConfig,
+};
 use sparse::SparseRows;
 
 /// Errors fitting or configuring a vectorizer.
@@ -162,7 +164,14 @@ pub struct Vectorizer {
     analyzer: Analyzer,
     n_docs: usize,
     blocks: Vec<BlockVocab>,
-    lookup: Vec<HashMap<u64, u32, BuildPassThrough>>,
+    /// Per block (word, char): n-gram hash -> global column and idf class.
+    lookup: [BlockLookup; 2],
+    /// The distinct idf values: caches carry a column's index in here (its idf class) next to
+    /// the column, so the final weighting never reads the large per-column `idf` arrays (a
+    /// likely cache miss per distinct column); `idf_values[class]` is bitwise `idf[column]`.
+    idf_values: Vec<f64>,
+    /// `1 + ln(c)` for small counts `c`, computed by the same expression as the fallback.
+    tf_table: Vec<f64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -191,36 +200,329 @@ impl TryFrom<VectorizerData> for Vectorizer {
 
 /// Reusable per-thread buffers and caches for [`Vectorizer::transform_into`].
 ///
-/// Word frequencies are Zipfian, so most tokens of a document were seen moments ago: the caches
-/// map a raw token to its final form and unigram column, and a char chunk to its char n-gram
-/// columns, replacing ~20 vocabulary probes (each a likely cache miss in a table of a million
-/// n-grams) with one probe in a small, hot table. Caches are bounded and belong to one
-/// vectorizer; they are cleared when the scratch is used with another.
+/// Word frequencies are Zipfian, so most tokens of a document were seen moments ago: a cache
+/// maps a raw token (or a whitespace chunk) to its final form, its unigram column and its char
+/// n-gram columns, replacing ~20 vocabulary probes (each a likely cache miss in a table of a
+/// million n-grams) and a stemmer call with one probe in a small table plus one contiguous
+/// record. Columns travel with their idf class, and a document's column occurrences are
+/// radix-sorted rather than counted in a row-sized array, so no per-column array is touched at
+/// random. Caches are bounded and belong to one vectorizer; they are cleared when the scratch is
+/// used with another, and what they hold never changes a row (a cleared cache recomputes the
+/// same entries).
 #[derive(Default)]
 pub struct FeatureScratch {
     tok: Scratch,
     chars: CharScratch,
     owner: u64,
-    words: HashMap<Box<str>, WordEntry, BuildPassThrough>,
-    chunks: HashMap<Box<str>, Box<[u32]>, BuildPassThrough>,
-    forms: String,
-    spans: Vec<(usize, usize, Option<u32>)>,
-    ngram: String,
-    /// Per-column counts for the current document (zero between documents) and the columns
-    /// touched: counting in place avoids sorting every n-gram occurrence; only the distinct
-    /// columns are sorted.
-    counts: Vec<u16>,
-    touched: Vec<u32>,
+    /// Raw tokens (kind 0/1: stemmable or not) and whitespace chunks (kind 2).
+    cache: TokenCache,
+    /// The current document's kept word forms, back to back, and their spans and unigrams.
+    forms: Vec<u8>,
+    spans: Vec<(u32, u32, u64)>,
+    ngram: Vec<u8>,
+    hashes: Vec<u64>,
+    form: String,
+    /// Every column occurrence of the document, as `column << 32 | idf class`; sorted, equal
+    /// neighbours are the counts.
+    occ: Vec<u64>,
+    tmp: Vec<u64>,
+    hist: Vec<u32>,
 }
 
-struct WordEntry {
-    /// Final form (e.g. stem); `None` when a filter drops the token.
-    form: Option<Box<str>>,
-    unigram: Option<u32>,
+/// "No column": the n-gram is not a feature.
+const NONE: u64 = u64::MAX;
+
+/// Kind tag of whitespace chunks in the cache (tokens use 0 and 1 for their stemmable flag).
+const KIND_CHUNK: u32 = 2;
+
+/// Bounds of a [`TokenCache`]: entries (the table has twice as many slots, 1 MB at most) and
+/// record words (16 MB); reaching one clears the cache.
+const CACHE_MAX_ENTRIES: usize = 1 << 16;
+const CACHE_MAX_WORDS: usize = 1 << 21;
+
+/// Record header words: `key_len | kind << 32`, `form_len | n_cols << 32`, unigram.
+const HEADER: usize = 3;
+
+/// `form_len` of a token that a filter drops.
+const DROPPED: u32 = u32::MAX;
+
+/// A bounded cache from a short string plus a kind tag to a record: an open-addressing table of
+/// `tag << 32 | offset + 1` (8 bytes a slot, so the hot part stays in cache) and records back
+/// to back in one arena: header, key, form (both zero-padded to whole words), then columns.
+#[derive(Default)]
+struct TokenCache {
+    slots: Vec<u64>,
+    len: usize,
+    rec: Vec<u64>,
+    /// The key being looked up, zero-padded to whole words.
+    q: Vec<u64>,
 }
 
-/// Entries per cache before it is cleared (bounds memory per thread to a few MB).
-const CACHE_MAX: usize = 100_000;
+/// Appends `bytes` zero-padded to whole little-endian words.
+#[inline]
+fn push_words(out: &mut Vec<u64>, bytes: &[u8]) {
+    let mut it = bytes.chunks_exact(8);
+    for c in &mut it {
+        out.push(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+    }
+    let rem = it.remainder();
+    if !rem.is_empty() {
+        let mut buf = [0u8; 8];
+        buf[..rem.len()].copy_from_slice(rem);
+        out.push(u64::from_le_bytes(buf));
+    }
+}
+
+/// Hash of a cache key's words; internal only (not part of any format), so it is cheap.
+#[inline]
+fn key_hash(words: &[u64], head: u64) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = head.wrapping_mul(K);
+    for &w in words {
+        h = (h ^ w).wrapping_mul(K).rotate_left(29);
+    }
+    h = (h ^ (h >> 32)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 29)
+}
+
+impl TokenCache {
+    fn clear(&mut self) {
+        self.slots.iter_mut().for_each(|s| *s = 0);
+        self.len = 0;
+        self.rec.clear();
+    }
+
+    /// The record offset of `key`, or `Err(hash)`; leaves the padded key in `self.q`.
+    #[inline]
+    fn find(&mut self, key: &[u8], kind: u32) -> Result<usize, u64> {
+        self.q.clear();
+        push_words(&mut self.q, key);
+        let head = key.len() as u64 | u64::from(kind) << 32;
+        let h = key_hash(&self.q, head);
+        if self.slots.is_empty() {
+            return Err(h);
+        }
+        let mask = self.slots.len() - 1;
+        let tag = h >> 32;
+        let mut i = h as usize & mask;
+        loop {
+            let s = self.slots[i];
+            if s == 0 {
+                return Err(h);
+            }
+            if s >> 32 == tag {
+                let r = (s as u32 - 1) as usize;
+                let stored = &self.rec[r..r + HEADER + self.q.len()];
+                if stored[0] == head && stored[HEADER..].iter().zip(&self.q).all(|(a, b)| a == b) {
+                    return Ok(r);
+                }
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// The hash a key is stored under (see [`TokenCache::find`]).
+    #[inline]
+    fn hash_of(&mut self, key: &[u8], kind: u32) -> u64 {
+        self.q.clear();
+        push_words(&mut self.q, key);
+        key_hash(&self.q, key.len() as u64 | u64::from(kind) << 32)
+    }
+
+    /// Loads the first slot, then the first record lines, of each hash in two tight loops:
+    /// the loads are independent, so the CPU overlaps their cache misses, and the lookups that
+    /// follow (one long dependent chain per token) find them in cache.
+    fn warm(&self, hashes: &[u64]) -> u64 {
+        if self.slots.is_empty() {
+            return 0;
+        }
+        let mask = self.slots.len() - 1;
+        let mut sink = 0;
+        for &h in hashes {
+            sink ^= self.slots[h as usize & mask];
+        }
+        for &h in hashes {
+            let s = self.slots[h as usize & mask];
+            if s != 0 && s >> 32 == h >> 32 {
+                let r = (s as u32 - 1) as usize;
+                let n = self.rec[r + 1] >> 32;
+                sink ^= n;
+                // the columns follow the key and form: touch every line they span
+                let end = (r + 8 + n as usize).min(self.rec.len());
+                for at in (r + 8..end).step_by(8) {
+                    sink ^= self.rec[at];
+                }
+            }
+        }
+        sink
+    }
+
+    /// Makes room for one more entry (growing or clearing); call before writing a record,
+    /// since clearing empties the arena.
+    fn reserve_one(&mut self) {
+        if self.rec.len() > CACHE_MAX_WORDS {
+            self.clear();
+        }
+        if (self.len + 1) * 2 <= self.slots.len() {
+            return;
+        }
+        if self.slots.len() >= 2 * CACHE_MAX_ENTRIES {
+            self.clear();
+            return;
+        }
+        let n = (self.slots.len() * 2).max(1 << 10);
+        let old = std::mem::replace(&mut self.slots, vec![0; n]);
+        for s in old.into_iter().filter(|&s| s != 0) {
+            let r = (s as u32 - 1) as usize;
+            let head = self.rec[r];
+            let kw = (head as u32 as usize).div_ceil(8);
+            let h = key_hash(&self.rec[r + HEADER..r + HEADER + kw], head);
+            self.place(h, r);
+        }
+    }
+
+    fn place(&mut self, h: u64, r: usize) {
+        let mask = self.slots.len() - 1;
+        let mut i = h as usize & mask;
+        while self.slots[i] != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = (h >> 32) << 32 | (r as u64 + 1);
+    }
+
+    /// Starts a record for the key in `self.q` (after [`TokenCache::reserve_one`]); the caller
+    /// then pushes the form words and columns and calls [`TokenCache::finish`].
+    fn begin(&mut self, key_len: usize, kind: u32) -> usize {
+        let r = self.rec.len();
+        self.rec.push(key_len as u64 | u64::from(kind) << 32);
+        self.rec.push(u64::from(DROPPED));
+        self.rec.push(NONE);
+        self.rec.extend_from_slice(&self.q);
+        r
+    }
+
+    fn finish(&mut self, h: u64, r: usize, form_len: u32, n_cols: usize, unigram: u64) {
+        self.rec[r + 1] = u64::from(form_len) | (n_cols as u64) << 32;
+        self.rec[r + 2] = unigram;
+        self.place(h, r);
+        self.len += 1;
+    }
+}
+
+/// Sorts column occurrences by column: one counting-sort pass on the top column bits (about
+/// one bucket per element), then an insertion sort that only fixes order within buckets. A
+/// document has hundreds of occurrences, where a comparison sort costs several times more.
+/// Equal columns carry equal classes, so whole-word order is column order.
+fn sort_by_column(v: &mut Vec<u64>, tmp: &mut Vec<u64>, hist: &mut Vec<u32>, col_bits: u32) {
+    let n = v.len();
+    if n <= 32 {
+        v.sort_unstable();
+        return;
+    }
+    let bits = (usize::BITS + 1 - n.leading_zeros())
+        .clamp(4, 14)
+        .min(col_bits);
+    let shift = 32 + col_bits - bits;
+    hist.clear();
+    hist.resize(1 << bits, 0);
+    for &x in v.iter() {
+        hist[(x >> shift) as usize] += 1;
+    }
+    let mut sum = 0;
+    let mut widest = 0;
+    for h in hist.iter_mut() {
+        let c = *h;
+        widest = widest.max(c);
+        *h = sum;
+        sum += c;
+    }
+    tmp.resize(n, 0);
+    for &x in v.iter() {
+        let b = &mut hist[(x >> shift) as usize];
+        tmp[*b as usize] = x;
+        *b += 1;
+    }
+    std::mem::swap(v, tmp);
+    if widest > 32 {
+        // crowded buckets (clustered columns): insertion would go quadratic
+        v.sort_unstable();
+        return;
+    }
+    for i in 1..n {
+        let x = v[i];
+        let mut j = i;
+        while j > 0 && v[j - 1] > x {
+            v[j] = v[j - 1];
+            j -= 1;
+        }
+        v[j] = x;
+    }
+}
+
+/// A block's n-gram hash -> column map.
+#[derive(Clone)]
+enum BlockLookup {
+    Absent,
+    /// Open addressing over `(hash, column << 32 | class)`, half full at most: one cache line
+    /// per probe, where a std map of a million entries costs two misses.
+    Vocab {
+        slots: Vec<(u64, u64)>,
+        mask: usize,
+    },
+    /// Column = hash mod 2^bits; the class of each bucket.
+    Hashing {
+        offset: u64,
+        mask: u64,
+        class: Vec<u32>,
+    },
+}
+
+impl std::fmt::Debug for BlockLookup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BlockLookup::Absent => write!(f, "Absent"),
+            BlockLookup::Vocab { slots, .. } => write!(f, "Vocab({} slots)", slots.len()),
+            BlockLookup::Hashing { mask, .. } => write!(f, "Hashing({} buckets)", mask + 1),
+        }
+    }
+}
+
+impl BlockLookup {
+    /// The n-gram's global column and idf class, packed (`column << 32 | class`), or [`NONE`].
+    #[inline]
+    fn get(&self, h: u64) -> u64 {
+        match self {
+            BlockLookup::Absent => NONE,
+            BlockLookup::Vocab { slots, mask } => {
+                let mut i = h as usize & mask;
+                loop {
+                    let (k, v) = slots[i];
+                    if v == NONE {
+                        return NONE;
+                    }
+                    if k == h {
+                        return v;
+                    }
+                    i = (i + 1) & mask;
+                }
+            }
+            BlockLookup::Hashing {
+                offset,
+                mask,
+                class,
+            } => {
+                let b = h & mask;
+                (offset + b) << 32 | u64::from(class[b as usize])
+            }
+        }
+    }
+}
+thread_local! {
+    /// Each worker thread's scratch for [`Vectorizer::transform`]: kept across calls so that
+    /// the caches stay warm (a fresh scratch per rayon job would recompute every token's entry,
+    /// stemming included, at each split). Bounded as [`FeatureScratch`] is; never changes rows.
+    static SCRATCH: std::cell::RefCell<FeatureScratch> = std::cell::RefCell::new(FeatureScratch::default());
+}
 
 static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
@@ -425,14 +727,50 @@ impl Vectorizer {
         blocks: Vec<BlockVocab>,
     ) -> Result<Self, VectorizeError> {
         let analyzer = Analyzer::new(config.tokenizer.clone())?;
-        let mut lookup = vec![HashMap::default(), HashMap::default()];
+        // idf classes: distinct values in column order, so the numbering is deterministic
+        let mut idf_values = Vec::new();
+        let mut class_of: HashMap<u64, u32> = HashMap::new();
+        let mut classes: Vec<Vec<u32>> = Vec::new();
         for b in &blocks {
-            let map = &mut lookup[block_index(b.block)];
-            map.reserve(b.terms.len());
-            for (i, t) in b.terms.iter().enumerate() {
-                map.insert(hash_bytes(t.as_bytes()), i as u32);
-            }
+            classes.push(
+                b.idf
+                    .iter()
+                    .map(|v| {
+                        *class_of.entry(v.to_bits()).or_insert_with(|| {
+                            idf_values.push(*v);
+                            (idf_values.len() - 1) as u32
+                        })
+                    })
+                    .collect(),
+            );
         }
+        let mut lookup = [BlockLookup::Absent, BlockLookup::Absent];
+        for (b, class) in blocks.iter().zip(classes) {
+            lookup[block_index(b.block)] = match config.space {
+                FeatureSpace::Hashing { .. } => BlockLookup::Hashing {
+                    offset: b.offset as u64,
+                    mask: (b.len as u64).next_power_of_two() - 1,
+                    class,
+                },
+                FeatureSpace::Vocabulary => {
+                    let n_slots = (b.terms.len() * 2).next_power_of_two().max(16);
+                    let mask = n_slots - 1;
+                    let mut slots = vec![(0u64, NONE); n_slots];
+                    for (i, t) in b.terms.iter().enumerate() {
+                        let h = hash_bytes(t.as_bytes());
+                        let mut k = h as usize & mask;
+                        // an equal hash (a 64-bit collision between two terms) keeps the last
+                        // column, as a map insert would
+                        while slots[k].1 != NONE && slots[k].0 != h {
+                            k = (k + 1) & mask;
+                        }
+                        slots[k] = (h, ((b.offset + i) as u64) << 32 | u64::from(class[i]));
+                    }
+                    BlockLookup::Vocab { slots, mask }
+                }
+            };
+        }
+        let tf_table = (0..256).map(|c| 1.0 + f64::from(c).ln()).collect();
         Ok(Vectorizer {
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             config,
@@ -440,6 +778,8 @@ impl Vectorizer {
             n_docs,
             blocks,
             lookup,
+            idf_values,
+            tf_table,
         })
     }
 
@@ -477,14 +817,56 @@ impl Vectorizer {
         })
     }
 
-    /// The column (block-local) of an n-gram, if it is a feature.
+    /// The packed global column and class of an n-gram's hash in block `bi`, or [`NONE`].
     #[inline]
-    fn column(&self, bi: usize, g: &str) -> Option<u32> {
-        let h = hash_bytes(g.as_bytes());
-        match self.config.space {
-            FeatureSpace::Hashing { bits } => Some((h % (1u64 << bits)) as u32),
-            FeatureSpace::Vocabulary => self.lookup[bi].get(&h).copied(),
+    fn lookup(&self, bi: usize, h: u64) -> u64 {
+        self.lookup[bi].get(h)
+    }
+
+    /// The cache record of a token or chunk, computing it on a miss: its final form and unigram
+    /// column (`with_words`), and its char n-gram columns (`with_chars`).
+    fn cached(
+        &self,
+        t: &str,
+        kind: u32,
+        (with_words, with_chars): (bool, bool),
+        cache: &mut TokenCache,
+        form: &mut String,
+        chars: &mut CharScratch,
+    ) -> usize {
+        let h = match cache.find(t.as_bytes(), kind) {
+            Ok(r) => return r,
+            Err(h) => h,
+        };
+        cache.reserve_one();
+        let a = &self.analyzer;
+        let r = cache.begin(t.len(), kind);
+        let (mut form_len, mut unigram) = (DROPPED, NONE);
+        if with_words {
+            form.clear();
+            if a.word_form(t, kind == 1, form) {
+                form_len = form.len() as u32;
+                push_words(&mut cache.rec, form.as_bytes());
+                unigram = self.lookup(0, hash_bytes(form.as_bytes()));
+            }
         }
+        let cols_start = cache.rec.len();
+        if with_chars {
+            let rec = &mut cache.rec;
+            a.for_each_char_ngram(t, chars, |g| rec.push(hash_bytes(g.as_bytes())));
+            // hashes first, then probes in a tight loop so that their misses overlap; the
+            // columns found replace the hashes in place
+            let mut w = cols_start;
+            for i in cols_start..rec.len() {
+                let c = self.lookup(1, rec[i]);
+                rec[w] = c;
+                w += usize::from(c != NONE);
+            }
+            rec.truncate(w);
+        }
+        let n_cols = cache.rec.len() - cols_start;
+        cache.finish(h, r, form_len, n_cols, unigram);
+        r
     }
 
     /// Writes the TF-IDF row of `doc` into `indices`/`values` (cleared first); allocation-free
@@ -498,150 +880,163 @@ impl Vectorizer {
     ) {
         indices.clear();
         values.clear();
+        self.append_row(doc, s, indices, values);
+    }
+
+    /// Appends the TF-IDF row of `doc` to `indices`/`values`.
+    fn append_row(
+        &self,
+        doc: &str,
+        s: &mut FeatureScratch,
+        indices: &mut Vec<usize>,
+        values: &mut Vec<f64>,
+    ) {
         if s.owner != self.id {
-            s.words.clear();
-            s.chunks.clear();
+            s.cache.clear();
             s.owner = self.id;
-        }
-        if s.words.len() > CACHE_MAX {
-            s.words.clear();
-        }
-        if s.chunks.len() > CACHE_MAX {
-            s.chunks.clear();
         }
         let FeatureScratch {
             tok,
             chars,
-            words,
-            chunks,
+            cache,
             forms,
             spans,
             ngram,
-            counts,
-            touched,
+            hashes,
+            form,
+            occ,
+            tmp,
+            hist,
             ..
         } = s;
-        counts.resize(self.n_features(), 0);
-        touched.clear();
-        let mut add = |j: u32| {
-            let c = &mut counts[j as usize];
-            if *c == 0 {
-                touched.push(j);
-            }
-            *c = c.saturating_add(1);
-        };
+        occ.clear();
         let a = &self.analyzer;
         a.split_into(doc, tok);
         let tc = &self.config.tokenizer;
-        let (word_off, char_off) = self.block_offsets();
-        if let Some(r) = tc.word_ngrams {
+        let source = tc.char_ngrams.map(|c| c.source);
+        let chars_from_tokens = source == Some(CharSource::Tokens);
+        if tc.word_ngrams.is_some() || chars_from_tokens {
             forms.clear();
             spans.clear();
+            let with = (tc.word_ngrams.is_some(), chars_from_tokens);
+            hashes.clear();
             for (t, stemmable) in tok.raw_tokens() {
-                let e = match words.get(t) {
-                    Some(e) => e,
-                    None => {
-                        let mut f = String::new();
-                        let entry = if a.word_form(t, stemmable, &mut f) {
-                            WordEntry {
-                                unigram: self.column(0, &f),
-                                form: Some(f.into_boxed_str()),
-                            }
-                        } else {
-                            WordEntry {
-                                form: None,
-                                unigram: None,
-                            }
-                        };
-                        words.entry(t.into()).or_insert(entry)
-                    }
-                };
-                if let Some(f) = &e.form {
-                    let start = forms.len();
-                    forms.push_str(f);
-                    spans.push((start, forms.len(), e.unigram));
-                }
+                hashes.push(cache.hash_of(t.as_bytes(), u32::from(stemmable)));
             }
+            std::hint::black_box(cache.warm(hashes));
+            for (t, stemmable) in tok.raw_tokens() {
+                let r = self.cached(t, u32::from(stemmable), with, cache, form, chars);
+                let rec = &cache.rec[r..];
+                let kw = (rec[0] as u32 as usize).div_ceil(8);
+                let form_len = rec[1] as u32;
+                let n_cols = (rec[1] >> 32) as usize;
+                let mut at = HEADER + kw;
+                if form_len != DROPPED {
+                    let fw = (form_len as usize).div_ceil(8);
+                    let start = forms.len();
+                    for w in &rec[at..at + fw] {
+                        forms.extend_from_slice(&w.to_le_bytes());
+                    }
+                    forms.truncate(start + form_len as usize);
+                    spans.push((start as u32, forms.len() as u32, rec[2]));
+                    at += fw;
+                }
+                occ.extend_from_slice(&rec[at..at + n_cols]);
+            }
+        }
+        if let Some(r) = tc.word_ngrams {
             let n_tok = spans.len();
+            hashes.clear();
             for n in r.min..=r.max.min(n_tok) {
                 for i in 0..=(n_tok - n) {
                     if n == 1 {
-                        if let Some(j) = spans[i].2 {
-                            add(word_off + j);
+                        if spans[i].2 != NONE {
+                            occ.push(spans[i].2);
                         }
                         continue;
                     }
                     ngram.clear();
                     for (k, &(x, y, _)) in spans[i..i + n].iter().enumerate() {
                         if k > 0 {
-                            ngram.push(' ');
+                            ngram.push(b' ');
                         }
-                        ngram.push_str(&forms[x..y]);
+                        ngram.extend_from_slice(&forms[x as usize..y as usize]);
                     }
-                    if let Some(j) = self.column(0, ngram) {
-                        add(word_off + j);
-                    }
+                    hashes.push(hash_bytes(ngram));
+                }
+            }
+            // probed in a separate loop so that the (likely missing) loads overlap
+            for &h in hashes.iter() {
+                let c = self.lookup(0, h);
+                if c != NONE {
+                    occ.push(c);
                 }
             }
         }
-        if tc.char_ngrams.is_some() {
+        if source == Some(CharSource::Whitespace) {
             a.for_each_char_chunk(tok, |chunk| {
-                let found = match chunks.get(chunk) {
-                    Some(c) => c,
-                    None => {
-                        let mut v = Vec::new();
-                        a.for_each_char_ngram(chunk, chars, |g| v.extend(self.column(1, g)));
-                        chunks.entry(chunk.into()).or_insert(v.into_boxed_slice())
-                    }
-                };
-                for &j in found.iter() {
-                    add(char_off + j);
-                }
+                let r = self.cached(chunk, KIND_CHUNK, (false, true), cache, form, chars);
+                let rec = &cache.rec[r..];
+                let at = HEADER + (rec[0] as u32 as usize).div_ceil(8);
+                occ.extend_from_slice(&rec[at..at + (rec[1] >> 32) as usize]);
             });
         }
-        touched.sort_unstable();
-        indices.reserve(touched.len());
-        values.reserve(touched.len());
-        let mut start = 0;
+        let col_bits = usize::BITS - self.n_features().saturating_sub(1).leading_zeros();
+        sort_by_column(occ, tmp, hist, col_bits);
+        // distinct columns to the front of `occ`, their counts into `tmp`, without branches
+        // (a run of equal words is one column)
+        let mut n_distinct = 0;
+        if let Some(&first) = occ.first() {
+            tmp.resize(occ.len(), 0);
+            tmp[0] = 1;
+            let mut prev = first;
+            for i in 1..occ.len() {
+                let x = occ[i];
+                let same = u64::from(x == prev);
+                n_distinct += 1 - same as usize;
+                occ[n_distinct] = x;
+                tmp[n_distinct] = tmp[n_distinct] * same + 1;
+                prev = x;
+            }
+            n_distinct += 1;
+        }
+        let (cols, counts) = (&occ[..n_distinct], &tmp[..n_distinct]);
+        let (sublinear, use_idf) = (self.config.sublinear_tf, self.config.use_idf);
+        let (tf_table, idf) = (&self.tf_table[..], &self.idf_values[..]);
+        indices.reserve(n_distinct);
+        values.reserve(n_distinct);
+        let mut k = 0;
         for b in &self.blocks {
-            let end =
-                start + touched[start..].partition_point(|&j| (j as usize) < b.offset + b.len);
-            for &j in &touched[start..end] {
-                let j = j as usize;
-                let count = f64::from(std::mem::take(&mut counts[j]));
-                let tf = if self.config.sublinear_tf {
-                    1.0 + count.ln()
+            let start = values.len();
+            let end_col = (b.offset + b.len) as u64;
+            let end = k + cols[k..].partition_point(|&x| x >> 32 < end_col);
+            indices.extend(cols[k..end].iter().map(|&x| (x >> 32) as usize));
+            values.extend(cols[k..end].iter().zip(&counts[k..end]).map(|(&x, &c)| {
+                // counts saturate at u16::MAX, as they always have
+                let c = c.min(u64::from(u16::MAX)) as usize;
+                let tf = if !sublinear {
+                    c as f64
+                } else if let Some(&v) = tf_table.get(c) {
+                    v
                 } else {
-                    count
+                    1.0 + (c as f64).ln()
                 };
-                indices.push(j);
-                values.push(if self.config.use_idf {
-                    tf * b.idf[j - b.offset]
+                if use_idf {
+                    tf * idf[x as u32 as usize]
                 } else {
                     tf
-                });
-            }
+                }
+            }));
+            k = end;
             if self.config.norm == Norm::L2 {
-                let norm = values[start..end].iter().map(|v| v * v).sum::<f64>().sqrt();
+                let norm = values[start..].iter().map(|v| v * v).sum::<f64>().sqrt();
                 if norm > 0.0 {
-                    for v in &mut values[start..end] {
+                    for v in &mut values[start..] {
                         *v /= norm;
                     }
                 }
             }
-            start = end;
         }
-    }
-
-    /// Row offsets of the word and char blocks (0 for an absent block: it emits nothing).
-    fn block_offsets(&self) -> (u32, u32) {
-        let off = |k: Block| {
-            self.blocks
-                .iter()
-                .find(|b| b.block == k)
-                .map_or(0, |b| b.offset as u32)
-        };
-        (off(Block::Word), off(Block::Char))
     }
 
     /// The TF-IDF row of one document, as a one-row matrix.
@@ -653,15 +1048,35 @@ impl Vectorizer {
 
     /// TF-IDF rows of many documents, in parallel, in input order.
     pub fn transform<S: AsRef<str> + Sync>(&self, docs: &[S]) -> SparseRows {
-        let rows: Vec<(Vec<usize>, Vec<f64>)> = docs
-            .par_iter()
-            .map_init(FeatureScratch::default, |s, d| {
-                let (mut i, mut v) = (Vec::new(), Vec::new());
-                self.transform_into(d.as_ref(), s, &mut i, &mut v);
-                (i, v)
+        // Rows are appended to one buffer per chunk of documents (no allocation per row), and
+        // the chunks, in input order, are concatenated once.
+        let parts: Vec<(Vec<usize>, Vec<usize>, Vec<f64>)> = docs
+            .par_chunks(64)
+            .map(|chunk| {
+                let (mut ends, mut i, mut v) =
+                    (Vec::with_capacity(chunk.len()), Vec::new(), Vec::new());
+                SCRATCH.with(|s| {
+                    let s = &mut s.borrow_mut();
+                    for d in chunk {
+                        self.append_row(d.as_ref(), s, &mut i, &mut v);
+                        ends.push(i.len());
+                    }
+                });
+                (ends, i, v)
             })
             .collect();
-        SparseRows::from_rows(self.n_features(), rows).expect("rows are sorted and in range")
+        let nnz = parts.iter().map(|p| p.1.len()).sum();
+        let mut indptr = Vec::with_capacity(docs.len() + 1);
+        let (mut indices, mut values) = (Vec::with_capacity(nnz), Vec::with_capacity(nnz));
+        indptr.push(0);
+        for (ends, i, v) in parts {
+            let base = indices.len();
+            indptr.extend(ends.iter().map(|e| base + e));
+            indices.extend_from_slice(&i);
+            values.extend_from_slice(&v);
+        }
+        SparseRows::from_parts(self.n_features(), indptr, indices, values)
+            .expect("rows are sorted and in range")
     }
 }
 
@@ -681,5 +1096,181 @@ impl std::fmt::Debug for Analyzer {
         f.debug_struct("Analyzer")
             .field("config", self.config())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tokenize::NgramRange;
+
+    fn fixture_docs() -> Vec<String> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/sklearn/tfidf_expected.json"
+        );
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(path).expect("fixture")).expect("json");
+        v["docs"]
+            .as_array()
+            .expect("docs")
+            .iter()
+            .map(|d| d.as_str().expect("doc").to_string())
+            .collect()
+    }
+
+    fn tricky() -> Vec<String> {
+        let mut v: Vec<String> = [
+            "",
+            " ",
+            "\n\t",
+            "???",
+            "Don’t stop the #StandWithUkraine talks, @POTUS! See https://x.com/a?b=1 🇺🇦🙏 $24",
+            "“Curly quotes” and ‘single ones’ — dashes – and… ellipses",
+            "❤️🇺🇦👍🏽👨‍👩‍👧 emoji only 🙏🙏🙏",
+            "naïve café Ünïcödé ÀÉÎÕÜ straße İstanbul ΣΊΣΥΦΟΣ Москва 北京 e\u{301}",
+            "www. www.example.com/x http:// anti-tank 1,000 3.5 don't -x- u.s.",
+            "supercalifragilisticexpialidocious pneumonoultramicroscopicsilicovolcanoconiosis",
+            "a b c d e f g h i j k l m n o p q r s t u v w x y z aa bb",
+            "#hashtag_with_a_rather_long_name_exceeding_inline_keys @mention_x",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.push("peace ".repeat(300));
+        v.push(format!("{} talks", "x".repeat(200)));
+        v
+    }
+
+    /// The row computed the plain way: count `Analyzer::ngrams`, look terms up by string (or
+    /// hash bucket), tf-idf, l2 per block in column order.
+    fn reference(v: &Vectorizer, doc: &str) -> (Vec<usize>, Vec<f64>) {
+        let cfg = v.config();
+        let mut counts: std::collections::BTreeMap<usize, u32> = Default::default();
+        for (block, g) in v.analyzer().ngrams(doc) {
+            let Some(b) = v.blocks().iter().find(|b| b.block == block) else {
+                continue;
+            };
+            let col = match cfg.space {
+                FeatureSpace::Hashing { .. } => {
+                    Some((hash_bytes(g.as_bytes()) % b.len as u64) as usize)
+                }
+                FeatureSpace::Vocabulary => b.terms.iter().position(|t| *t == g),
+            };
+            if let Some(c) = col {
+                *counts.entry(b.offset + c).or_default() += 1;
+            }
+        }
+        let (mut idx, mut val) = (Vec::new(), Vec::new());
+        for b in v.blocks() {
+            let start = val.len();
+            for (&j, &c) in counts.range(b.offset..b.offset + b.len) {
+                let c = f64::from(c);
+                let tf = if cfg.sublinear_tf { 1.0 + c.ln() } else { c };
+                idx.push(j);
+                val.push(if cfg.use_idf {
+                    tf * b.idf[j - b.offset]
+                } else {
+                    tf
+                });
+            }
+            if cfg.norm == Norm::L2 {
+                let norm = val[start..].iter().map(|x| x * x).sum::<f64>().sqrt();
+                if norm > 0.0 {
+                    for x in &mut val[start..] {
+                        *x /= norm;
+                    }
+                }
+            }
+        }
+        (idx, val)
+    }
+
+    fn configs() -> Vec<VectorizerConfig> {
+        vec![
+            VectorizerConfig::default(),
+            VectorizerConfig {
+                tokenizer: TokenizerConfig::sklearn(
+                    Some(NgramRange { min: 1, max: 2 }),
+                    Some((2, 5)),
+                ),
+                ..VectorizerConfig::default()
+            },
+            VectorizerConfig {
+                space: FeatureSpace::Hashing { bits: 12 },
+                ..VectorizerConfig::default()
+            },
+            VectorizerConfig {
+                tokenizer: TokenizerConfig {
+                    filters: vec![
+                        crate::tokenize::Filter::StopWords {
+                            language: crate::tokenize::Language::English,
+                        },
+                        crate::tokenize::Filter::MinLength { min: 3 },
+                    ],
+                    word_ngrams: Some(NgramRange { min: 1, max: 3 }),
+                    ..TokenizerConfig::default()
+                },
+                sublinear_tf: false,
+                ..VectorizerConfig::default()
+            },
+        ]
+    }
+
+    #[test]
+    fn fast_path_equals_reference_bit_for_bit() {
+        let mut docs = fixture_docs();
+        let tricky = tricky();
+        // fit on the fixture plus half the tricky strings, so the rest hold unseen n-grams
+        let fit_docs: Vec<String> = docs
+            .iter()
+            .chain(tricky.iter().step_by(2))
+            .cloned()
+            .collect();
+        docs.extend(tricky);
+        for cfg in configs() {
+            let (v, _) = Vectorizer::fit(cfg.clone(), &fit_docs).unwrap();
+            let mut s = FeatureScratch::default();
+            let (mut i, mut x) = (Vec::new(), Vec::new());
+            for (k, d) in docs.iter().enumerate() {
+                let (ri, rx) = reference(&v, d);
+                v.transform_into(d, &mut s, &mut i, &mut x);
+                assert_eq!(i, ri, "{cfg:?} doc {k} columns");
+                let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&x), bits(&rx), "{cfg:?} doc {k} values");
+            }
+        }
+    }
+
+    #[test]
+    fn cache_state_never_changes_rows() {
+        let mut docs = fixture_docs();
+        docs.extend(tricky());
+        for cfg in configs() {
+            let (v, _) = Vectorizer::fit(cfg, &docs).unwrap();
+            let (mut i, mut x) = (Vec::new(), Vec::new());
+            let mut warm = FeatureScratch::default();
+            let mut cleared = FeatureScratch::default();
+            let want: Vec<_> = docs
+                .iter()
+                .map(|d| {
+                    v.transform_into(d, &mut warm, &mut i, &mut x);
+                    (i.clone(), x.clone())
+                })
+                .collect();
+            // twice through a warm cache, then with caches cleared before every document
+            for (k, d) in docs.iter().enumerate() {
+                v.transform_into(d, &mut warm, &mut i, &mut x);
+                assert_eq!((&i, &x), (&want[k].0, &want[k].1), "warm doc {k}");
+                cleared.cache.clear();
+                v.transform_into(d, &mut cleared, &mut i, &mut x);
+                assert_eq!((&i, &x), (&want[k].0, &want[k].1), "cleared doc {k}");
+            }
+            // a scratch last used by another vectorizer gives the same rows
+            let (other, _) = Vectorizer::fit(VectorizerConfig::default(), &docs[..20]).unwrap();
+            other.transform_into(&docs[0], &mut warm, &mut i, &mut x);
+            v.transform_into(&docs[1], &mut warm, &mut i, &mut x);
+            assert_eq!((&i, &x), (&want[1].0, &want[1].1));
+        }
     }
 }
