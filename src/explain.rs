@@ -352,3 +352,12 @@ fn column(v: &Vectorizer, block: Block, g: &str) -> Option<usize> {
             .map(|k| b.offset + k),
     }
 }
+
+/// A feature name for display: char n-grams show their padding spaces as `␣` (so `c: day`
+/// and `c:day ` are told apart); everything else as is.
+pub fn display_feature(name: &str) -> String {
+    match name.strip_prefix("c:") {
+        Some(g) => format!("c:{}", g.replace(' ', "␣")),
+        None => name.to_string(),
+    }
+}

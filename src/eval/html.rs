@@ -10,6 +10,7 @@
 use std::fmt::Write as _;
 
 use super::charts;
+use crate::explain::display_feature;
 use super::details::{EvalDetails, Example, HeadDetails};
 use super::metrics::{CvSummary, EvalReport, HeadReport};
 
@@ -343,7 +344,7 @@ fn head_section(r: &EvalReport, h: &HeadReport, d: Option<&HeadDetails>, s: &mut
                     let _ = write!(
                         s,
                         "<tr><td class=\"l\">{}</td><td>{:.4}</td></tr>",
-                        escape(f),
+                        escape(&display_feature(f)),
                         w
                     );
                 }
@@ -356,7 +357,11 @@ fn head_section(r: &EvalReport, h: &HeadReport, d: Option<&HeadDetails>, s: &mut
 
     // Examples.
     let redacted_note = "<p class=\"note\">Texts left out (redacted); the features that pushed each row to its label are kept.</p>";
-    s.push_str("<section class=\"errors\"><h3>Most confident errors</h3>");
+    let _ = write!(
+        s,
+        "<section class=\"errors\" id=\"errors-{}\"><h3>Most confident errors</h3>",
+        anchor(&h.head)
+    );
     match d {
         Some(d) if !d.worst_errors.is_empty() => {
             if d.worst_errors.iter().any(|e| e.text.is_none()) {
@@ -456,7 +461,7 @@ fn example(e: &Example, s: &mut String) {
                 let tip: Vec<String> = sp
                     .features
                     .iter()
-                    .map(|(f, c)| format!("{f} {c:+.3}"))
+                    .map(|(f, c)| format!("{} {c:+.3}", display_feature(f)))
                     .collect();
                 let _ = write!(
                     s,
@@ -476,7 +481,7 @@ fn example(e: &Example, s: &mut String) {
         let f: Vec<String> = e
             .top_features
             .iter()
-            .map(|(f, c)| format!("{} {:+.3}", escape(f), c))
+            .map(|(f, c)| format!("{} {:+.3}", escape(&display_feature(f)), c))
             .collect();
         let _ = write!(
             s,
