@@ -137,7 +137,7 @@ pub fn class_bars(per_class: &[ClassMetrics]) -> String {
             .margin(10)
             .x_label_area_size(30)
             .y_label_area_size(40)
-            .build_cartesian_2d(0f64..k as f64, 0f64..1f64)?;
+            .build_cartesian_2d(0f64..k as f64, 0f64..1.25f64)?;
         let labels: Vec<String> = per_class.iter().map(|m| clip(&m.label, 14)).collect();
         chart
             .configure_mesh()
