@@ -67,8 +67,11 @@ pub fn compare(reports: &[(String, EvalReport)], markdown: bool) -> String {
         })
         .collect();
     let _ = writeln!(s, "reports (deltas against [1]):");
+    if markdown {
+        s.push('\n');
+    }
     for n in &names {
-        let _ = writeln!(s, "  {n}");
+        let _ = writeln!(s, "{}{n}", if markdown { "- " } else { "  " });
     }
     let fmt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.4}"));
     let delta = |x: Option<f64>, base: Option<f64>| match (x, base) {
@@ -136,9 +139,13 @@ pub fn compare(reports: &[(String, EvalReport)], markdown: bool) -> String {
         s.push('\n');
         let base = reports[0].1.pooled_f_avg;
         let _ = writeln!(s, "pooled F_avg (all stance heads):");
+        if markdown {
+            s.push('\n');
+        }
         for (i, (_, r)) in reports.iter().enumerate() {
             let d = if i == 0 { String::new() } else { format!("  Δ {}", delta(r.pooled_f_avg, base)) };
-            let _ = writeln!(s, "  [{}] {}{d}", i + 1, fmt(r.pooled_f_avg));
+            let lead = if markdown { "- " } else { "  " };
+            let _ = writeln!(s, "{lead}[{}] {}{d}", i + 1, fmt(r.pooled_f_avg));
         }
     }
     s
