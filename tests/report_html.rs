@@ -524,3 +524,60 @@ fn large_report_is_fast_and_small() {
     assert!(secs < limit, "{secs} s");
     assert_eq!(report.heads[0].calibration.as_ref().unwrap().n, n as u64);
 }
+
+/// The CLI wiring: `eval` and `cv` write HTML/JSON/Markdown from one run (repeatable
+/// `--report`), `--redact` keeps texts out, and `compare` reads the JSON reports.
+#[test]
+fn cli_eval_cv_compare() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = corpus(300, 11);
+    let mut csv = String::from("id,text,negotiation,sentiment\n");
+    for i in 0..d.texts.len() {
+        let l = |h: usize| d.heads[h].labels[d.heads[h].y[i].unwrap()].clone();
+        csv += &format!("{},\"{}\",{},{}\n", d.ids[i], d.texts[i].replace('"', "\"\""), l(0), l(1));
+    }
+    let data = dir.path().join("d.csv");
+    std::fs::write(&data, csv).unwrap();
+    let exe = env!("CARGO_BIN_EXE_stance");
+    let run = |args: &[&str]| {
+        let out = Command::new(exe).args(args).current_dir(dir.path()).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let labels = ["--id-col", "id", "--label-col", "negotiation", "--label-col", "sentiment"];
+    let mut a = vec!["train", "--data", "d.csv", "--output", "m.stance"];
+    a.extend(labels);
+    run(&a);
+    let mut a = vec!["eval", "--model", "m.stance", "--data", "d.csv", "--report", "e.html", "--report", "e.json", "--report", "e.md", "--redact"];
+    a.extend(labels);
+    let table = run(&a);
+    assert!(table.contains("calibration (ECE"), "{table}");
+    let mut a = vec!["cv", "--data", "d.csv", "--folds", "3", "--report", "c.html", "--report", "c.json"];
+    a.extend(labels);
+    run(&a);
+    let e: EvalReport = serde_json::from_slice(&std::fs::read(dir.path().join("e.json")).unwrap()).unwrap();
+    let c: EvalReport = serde_json::from_slice(&std::fs::read(dir.path().join("c.json")).unwrap()).unwrap();
+    for r in [&e, &c] {
+        for h in &r.heads {
+            assert_eq!(h.calibration.as_ref().unwrap().n, 300);
+            assert_eq!(h.top_features.as_ref().unwrap()[0].features.len(), 20);
+        }
+    }
+    assert!(c.cv.as_ref().unwrap().heads.iter().all(|h| h.ece.is_some()));
+    let eh = std::fs::read_to_string(dir.path().join("e.html")).unwrap();
+    check_structure(&eh, &e, false);
+    assert!(!eh.contains(&stance_escape(&d.texts[0])), "redacted page holds a text");
+    let ch = std::fs::read_to_string(dir.path().join("c.html")).unwrap();
+    check_structure(&ch, &c, true);
+    assert!(ch.contains("<mark"));
+    let cmp = run(&["compare", "c.json", "e.json"]);
+    assert!(cmp.contains("head: negotiation") && cmp.contains("Δ macro-F1"), "{cmp}");
+    let want = format!("{:+.4}", e.heads[0].macro_f1 - c.heads[0].macro_f1);
+    assert!(cmp.contains(&want), "{cmp} lacks {want}");
+    let out = Command::new(exe).args(["compare", "d.csv"]).current_dir(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
