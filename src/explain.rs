@@ -90,7 +90,10 @@ pub fn explain(
 ) -> Result<Explanation, String> {
     let h = bundle.head(head).ok_or_else(|| {
         let known: Vec<&str> = bundle.heads.iter().map(|h| h.name.as_str()).collect();
-        format!("no head {head:?} in the model (it has: {})", known.join(", "))
+        format!(
+            "no head {head:?} in the model (it has: {})",
+            known.join(", ")
+        )
     })?;
     let x = bundle.vectorizer.transform_one(text);
     Ok(explain_row(&bundle.vectorizer, h, x.row(0), top_n))
@@ -286,7 +289,8 @@ pub fn highlight(v: &Vectorizer, head: &Head, class: usize, text: &str) -> Vec<S
     for (j, _) in &occ {
         *count.entry(*j).or_default() += 1;
     }
-    let mut per_chunk: Vec<std::collections::BTreeMap<usize, f64>> = vec![Default::default(); chunks.len()];
+    let mut per_chunk: Vec<std::collections::BTreeMap<usize, f64>> =
+        vec![Default::default(); chunks.len()];
     for (j, cis) in &occ {
         let c = contrib(*j);
         if c == 0.0 {

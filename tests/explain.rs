@@ -21,11 +21,41 @@ impl Lcg {
     }
 }
 
-const FAVOR: &[&str] = &["talks", "ceasefire", "negotiate", "peace", "diplomacy", "dialogue"];
-const AGAINST: &[&str] = &["surrender", "weapons", "victory", "fight", "never", "resist"];
+const FAVOR: &[&str] = &[
+    "talks",
+    "ceasefire",
+    "negotiate",
+    "peace",
+    "diplomacy",
+    "dialogue",
+];
+const AGAINST: &[&str] = &[
+    "surrender",
+    "weapons",
+    "victory",
+    "fight",
+    "never",
+    "resist",
+];
 const FILLER: &[&str] = &[
-    "the", "government", "said", "today", "that", "minister", "army", "people", "war", "news",
-    "city", "president", "#ukraine", "@reuters", "https://t.co/x1", "it's", "well-known", "über",
+    "the",
+    "government",
+    "said",
+    "today",
+    "that",
+    "minister",
+    "army",
+    "people",
+    "war",
+    "news",
+    "city",
+    "president",
+    "#ukraine",
+    "@reuters",
+    "https://t.co/x1",
+    "it's",
+    "well-known",
+    "über",
 ];
 
 /// Texts with a class-indicative word mix; one head with three labels.
@@ -153,7 +183,12 @@ fn contributions_plus_intercept_reproduce_scores() {
                     assert_eq!(full.label, head.labels[pred[i]], "{learner:?} text {i}");
                 }
                 // Listed contributions: positives descending, then negatives.
-                let cs: Vec<f64> = short.predicted().contributions.iter().map(|x| x.contribution).collect();
+                let cs: Vec<f64> = short
+                    .predicted()
+                    .contributions
+                    .iter()
+                    .map(|x| x.contribution)
+                    .collect();
                 assert!(cs.windows(2).all(|w| w[0] >= w[1]), "{cs:?}");
             }
         }
@@ -167,10 +202,17 @@ fn highlights_add_up_to_the_contributions() {
     for t in data.texts.iter().take(80) {
         let e = explain(&b, "negotiation", t, 0).unwrap();
         for c in 0..3 {
-            let total: f64 = e.classes[c].contributions.iter().map(|x| x.contribution).sum();
+            let total: f64 = e.classes[c]
+                .contributions
+                .iter()
+                .map(|x| x.contribution)
+                .sum();
             let spans = highlight(&b.vectorizer, head, c, t);
             let located: f64 = spans.iter().map(|s| s.contribution).sum();
-            assert!((total - located).abs() < 1e-9, "{t:?} class {c}: {total} vs {located}");
+            assert!(
+                (total - located).abs() < 1e-9,
+                "{t:?} class {c}: {total} vs {located}"
+            );
             for s in &spans {
                 assert!(!t[s.start..s.end].trim().is_empty());
                 assert!(!t[s.start..s.end].contains(char::is_whitespace));
@@ -181,8 +223,14 @@ fn highlights_add_up_to_the_contributions() {
     let t = "The Ceasefire talks go on";
     let favor = 1;
     let spans = highlight(&b.vectorizer, head, favor, t);
-    let talks = spans.iter().find(|s| &t[s.start..s.end] == "talks").unwrap();
-    assert!(talks.features.iter().any(|(f, _)| f.starts_with("w:talk")), "{talks:?}");
+    let talks = spans
+        .iter()
+        .find(|s| &t[s.start..s.end] == "talks")
+        .unwrap();
+    assert!(
+        talks.features.iter().any(|(f, _)| f.starts_with("w:talk")),
+        "{talks:?}"
+    );
     assert!(talks.contribution > 0.0);
 }
 
@@ -205,14 +253,25 @@ fn unknown_head_and_top_features() {
     }
     let against = &tf[0];
     assert!(
-        against.iter().any(|(f, _)| ["w:surrend", "w:weapon", "w:victori", "w:fight", "w:never", "w:resist"].contains(&f.as_str())),
+        against.iter().any(|(f, _)| [
+            "w:surrend",
+            "w:weapon",
+            "w:victori",
+            "w:fight",
+            "w:never",
+            "w:resist"
+        ]
+        .contains(&f.as_str())),
         "{against:?}"
     );
     // explain_row on an out-of-vocabulary row is just the intercepts.
     let x = b.vectorizer.transform_one("zzzz qqqq");
     let e = explain_row(&b.vectorizer, &b.heads[0], x.row(0), 5);
     for c in &e.classes {
-        assert!(c.contributions.is_empty() || c.contributions.iter().all(|x| x.feature.starts_with("c:")));
+        assert!(
+            c.contributions.is_empty()
+                || c.contributions.iter().all(|x| x.feature.starts_with("c:"))
+        );
     }
 }
 
@@ -226,10 +285,19 @@ fn cli_explain_lists_and_json_agree() {
     let out = std::process::Command::new(exe)
         .args(["explain", "--model"])
         .arg(&model)
-        .args(["--top", "4", "ceasefire talks now", "we will never surrender"])
+        .args([
+            "--top",
+            "4",
+            "ceasefire talks now",
+            "we will never surrender",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let s = String::from_utf8(out.stdout).unwrap();
     assert!(s.contains("head negotiation: favor"), "{s}");
     assert!(s.contains("head negotiation: against"), "{s}");
@@ -244,7 +312,10 @@ fn cli_explain_lists_and_json_agree() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let e: stance::explain::Explanation =
         serde_json::from_value(v["explanations"][0].clone()).unwrap();
-    assert_eq!(e, explain(&b, "negotiation", "ceasefire talks now", 0).unwrap());
+    assert_eq!(
+        e,
+        explain(&b, "negotiation", "ceasefire talks now", 0).unwrap()
+    );
     let out = std::process::Command::new(exe)
         .args(["explain", "--head", "nope", "--model"])
         .arg(&model)

@@ -32,8 +32,19 @@ const AGAINST: &[&str] = &["surrender", "weapons", "victory", "fight", "resist"]
 const GOOD: &[&str] = &["hope", "great", "relief", "glad"];
 const BAD: &[&str] = &["awful", "grief", "terrible", "angry"];
 const FILLER: &[&str] = &[
-    "the", "government", "said", "today", "minister", "army", "people", "war", "news", "<b>",
-    "\"quoted\"", "&amp;", "#ukraine",
+    "the",
+    "government",
+    "said",
+    "today",
+    "minister",
+    "army",
+    "people",
+    "war",
+    "news",
+    "<b>",
+    "\"quoted\"",
+    "&amp;",
+    "#ukraine",
 ];
 
 /// Two heads: a stance head (against/favor/none) and a sentiment head; a little label noise.
@@ -123,7 +134,8 @@ fn eval_report(b: &Bundle, data: &LabeledData, redact: bool) -> (EvalReport, Eva
             20,
         ));
     }
-    let mut r = EvalReport::from_confusions(&confusions, serde_json::json!({"command": "eval"})).unwrap();
+    let mut r =
+        EvalReport::from_confusions(&confusions, serde_json::json!({"command": "eval"})).unwrap();
     r.attach(&details);
     (r, details)
 }
@@ -177,25 +189,39 @@ fn cv_report(data: &LabeledData, k: usize) -> (EvalReport, EvalDetails) {
 fn assert_self_contained(html: &str) {
     let lower = html.to_ascii_lowercase();
     for bad in [
-        "<script", "<link", "<img", "<iframe", "<object", "@import", "@font-face", "url(",
-        "src=", "javascript:", " on" /* event handler attributes: checked below */,
+        "<script",
+        "<link",
+        "<img",
+        "<iframe",
+        "<object",
+        "@import",
+        "@font-face",
+        "url(",
+        "src=",
+        "javascript:",
+        " on", /* event handler attributes: checked below */
     ] {
         if bad == " on" {
             // onload=, onclick=, ... as attributes.
-            let has_handler = lower
-                .match_indices(" on")
-                .any(|(i, _)| {
-                    let rest = &lower[i + 3..];
-                    let name: String = rest.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
-                    !name.is_empty() && rest[name.len()..].starts_with('=')
-                });
+            let has_handler = lower.match_indices(" on").any(|(i, _)| {
+                let rest = &lower[i + 3..];
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphabetic())
+                    .collect();
+                !name.is_empty() && rest[name.len()..].starts_with('=')
+            });
             assert!(!has_handler, "event handler attribute in the page");
             continue;
         }
         assert!(!lower.contains(bad), "page contains {bad:?}");
     }
     for href in lower.match_indices("href=\"").map(|(i, _)| &lower[i + 6..]) {
-        assert!(href.starts_with('#'), "non-local link: {}", &href[..href.len().min(60)]);
+        assert!(
+            href.starts_with('#'),
+            "non-local link: {}",
+            &href[..href.len().min(60)]
+        );
     }
     // xmlns attributes of inline SVG are names, not fetches; nothing else may mention http.
     let without_ns = lower.replace("http://www.w3.org/2000/svg", "");
@@ -287,7 +313,10 @@ fn metrics(section: &str) -> Vec<(String, String)> {
 }
 
 fn head_sections(dom: &str) -> Vec<(String, String)> {
-    let starts: Vec<usize> = dom.match_indices("<section class=\"head\"").map(|(i, _)| i).collect();
+    let starts: Vec<usize> = dom
+        .match_indices("<section class=\"head\"")
+        .map(|(i, _)| i)
+        .collect();
     starts
         .iter()
         .enumerate()
@@ -323,13 +352,26 @@ fn check_structure(html: &str, json: &EvalReport, cv: bool) {
     let sections = head_sections(html);
     assert_eq!(
         sections.iter().map(|s| s.0.clone()).collect::<Vec<_>>(),
-        json.heads.iter().map(|h| h.head.clone()).collect::<Vec<_>>()
+        json.heads
+            .iter()
+            .map(|h| h.head.clone())
+            .collect::<Vec<_>>()
     );
     for ((_, sec), h) in sections.iter().zip(&json.heads) {
         for part in [
-            "headline", "confusion", "per-class", "calibration", "features", "errors", "sample",
+            "headline",
+            "confusion",
+            "per-class",
+            "calibration",
+            "features",
+            "errors",
+            "sample",
         ] {
-            assert!(sec.contains(&format!("<section class=\"{part}\"")), "{}: no {part}", h.head);
+            assert!(
+                sec.contains(&format!("<section class=\"{part}\"")),
+                "{}: no {part}",
+                h.head
+            );
         }
         assert_eq!(sec.contains("<section class=\"folds\""), cv, "{}", h.head);
         let svgs = sec.matches("<svg").count();
@@ -355,7 +397,10 @@ fn check_structure(html: &str, json: &EvalReport, cv: bool) {
         }
         for (i, b) in h.calibration.as_ref().unwrap().bins.iter().enumerate() {
             if b.n > 0 {
-                assert_eq!(get(&ms, &format!("calibration.bins.{i}.accuracy")), b.accuracy);
+                assert_eq!(
+                    get(&ms, &format!("calibration.bins.{i}.accuracy")),
+                    b.accuracy
+                );
             }
         }
         // 20 features per class, one table per label.
@@ -410,10 +455,16 @@ fn eval_and_cv_reports_render_in_chromium() {
         check_structure(&html, &json, cv);
         // The Markdown carries the same extra figures.
         let md = r.to_markdown();
-        assert!(md.contains(&format!("calibration (ECE {:.4})", json.heads[0].calibration.as_ref().unwrap().ece)));
+        assert!(md.contains(&format!(
+            "calibration (ECE {:.4})",
+            json.heads[0].calibration.as_ref().unwrap().ece
+        )));
         assert!(md.contains("most positive features per class"));
         // Highlighted words in the examples, with the contributions in their titles.
-        assert!(html.contains("<mark style=\"background:rgba("), "no highlights");
+        assert!(
+            html.contains("<mark style=\"background:rgba("),
+            "no highlights"
+        );
         // Text is escaped: the corpus holds "<b>" and "&amp;" as words.
         assert!(html.contains("&lt;b&gt;") && !html.contains(" <b> "));
         pages.push((html_path, json, cv));
@@ -438,14 +489,25 @@ fn eval_and_cv_reports_render_in_chromium() {
     };
     // The console check must be able to fail: a page with a script error shows up.
     let bad = dir.path().join("bad.html");
-    std::fs::write(&bad, "<!DOCTYPE html><html><body><script>throw new Error('boom')</script></body></html>").unwrap();
+    std::fs::write(
+        &bad,
+        "<!DOCTYPE html><html><body><script>throw new Error('boom')</script></body></html>",
+    )
+    .unwrap();
     let (_, err) = chromium(&exe, &bad, &["--dump-dom".into()]);
-    assert!(!console_lines(&err).is_empty(), "console errors are not detected:\n{err}");
+    assert!(
+        !console_lines(&err).is_empty(),
+        "console errors are not detected:\n{err}"
+    );
 
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     for (page, json, cv) in &pages {
         let (dom, err) = chromium(&exe, page, &["--dump-dom".into()]);
-        assert!(console_lines(&err).is_empty(), "console messages: {:?}", console_lines(&err));
+        assert!(
+            console_lines(&err).is_empty(),
+            "console messages: {:?}",
+            console_lines(&err)
+        );
         assert!(dom.contains("</html>"), "no DOM dumped; stderr:\n{err}");
         check_structure(&dom, json, *cv);
         let png = shots.join(format!(
@@ -456,9 +518,16 @@ fn eval_and_cv_reports_render_in_chromium() {
         let (_, err) = chromium(
             &exe,
             page,
-            &[format!("--screenshot={}", png.display()), "--window-size=1280,2000".into()],
+            &[
+                format!("--screenshot={}", png.display()),
+                "--window-size=1280,2000".into(),
+            ],
         );
-        assert!(console_lines(&err).is_empty(), "console messages: {:?}", console_lines(&err));
+        assert!(
+            console_lines(&err).is_empty(),
+            "console messages: {:?}",
+            console_lines(&err)
+        );
         let (w, h, bytes) = png_size(&png);
         assert_eq!((w, h), (1280, 2000));
         // A blank page compresses to a few kB; charts and tables make it much larger.
@@ -472,7 +541,11 @@ fn eval_and_cv_reports_render_in_chromium() {
 }
 
 fn stance_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// 100k scored rows: details (calibration from all rows, kept examples explained) and the
@@ -509,7 +582,14 @@ fn large_report_is_fast_and_small() {
             col.add(i, None, g, p, conf);
         }
         confusions.push(c);
-        details.heads.push(col.finish(&data.texts, &data.ids, Some((&b.vectorizer, head)), None, false, 20));
+        details.heads.push(col.finish(
+            &data.texts,
+            &data.ids,
+            Some((&b.vectorizer, head)),
+            None,
+            false,
+            20,
+        ));
     }
     let mut report = EvalReport::from_confusions(&confusions, serde_json::Value::Null).unwrap();
     report.attach(&details);
@@ -534,13 +614,23 @@ fn cli_eval_cv_compare() {
     let mut csv = String::from("id,text,negotiation,sentiment\n");
     for i in 0..d.texts.len() {
         let l = |h: usize| d.heads[h].labels[d.heads[h].y[i].unwrap()].clone();
-        csv += &format!("{},\"{}\",{},{}\n", d.ids[i], d.texts[i].replace('"', "\"\""), l(0), l(1));
+        csv += &format!(
+            "{},\"{}\",{},{}\n",
+            d.ids[i],
+            d.texts[i].replace('"', "\"\""),
+            l(0),
+            l(1)
+        );
     }
     let data = dir.path().join("d.csv");
     std::fs::write(&data, csv).unwrap();
     let exe = env!("CARGO_BIN_EXE_stance");
     let run = |args: &[&str]| {
-        let out = Command::new(exe).args(args).current_dir(dir.path()).output().unwrap();
+        let out = Command::new(exe)
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
         assert!(
             out.status.success(),
             "{args:?}: {}",
@@ -548,19 +638,33 @@ fn cli_eval_cv_compare() {
         );
         String::from_utf8(out.stdout).unwrap()
     };
-    let labels = ["--id-col", "id", "--label-col", "negotiation", "--label-col", "sentiment"];
+    let labels = [
+        "--id-col",
+        "id",
+        "--label-col",
+        "negotiation",
+        "--label-col",
+        "sentiment",
+    ];
     let mut a = vec!["train", "--data", "d.csv", "--output", "m.stance"];
     a.extend(labels);
     run(&a);
-    let mut a = vec!["eval", "--model", "m.stance", "--data", "d.csv", "--report", "e.html", "--report", "e.json", "--report", "e.md", "--redact"];
+    let mut a = vec![
+        "eval", "--model", "m.stance", "--data", "d.csv", "--report", "e.html", "--report",
+        "e.json", "--report", "e.md", "--redact",
+    ];
     a.extend(labels);
     let table = run(&a);
     assert!(table.contains("calibration (ECE"), "{table}");
-    let mut a = vec!["cv", "--data", "d.csv", "--folds", "3", "--report", "c.html", "--report", "c.json"];
+    let mut a = vec![
+        "cv", "--data", "d.csv", "--folds", "3", "--report", "c.html", "--report", "c.json",
+    ];
     a.extend(labels);
     run(&a);
-    let e: EvalReport = serde_json::from_slice(&std::fs::read(dir.path().join("e.json")).unwrap()).unwrap();
-    let c: EvalReport = serde_json::from_slice(&std::fs::read(dir.path().join("c.json")).unwrap()).unwrap();
+    let e: EvalReport =
+        serde_json::from_slice(&std::fs::read(dir.path().join("e.json")).unwrap()).unwrap();
+    let c: EvalReport =
+        serde_json::from_slice(&std::fs::read(dir.path().join("c.json")).unwrap()).unwrap();
     for r in [&e, &c] {
         for h in &r.heads {
             assert_eq!(h.calibration.as_ref().unwrap().n, 300);
@@ -570,14 +674,24 @@ fn cli_eval_cv_compare() {
     assert!(c.cv.as_ref().unwrap().heads.iter().all(|h| h.ece.is_some()));
     let eh = std::fs::read_to_string(dir.path().join("e.html")).unwrap();
     check_structure(&eh, &e, false);
-    assert!(!eh.contains(&stance_escape(&d.texts[0])), "redacted page holds a text");
+    assert!(
+        !eh.contains(&stance_escape(&d.texts[0])),
+        "redacted page holds a text"
+    );
     let ch = std::fs::read_to_string(dir.path().join("c.html")).unwrap();
     check_structure(&ch, &c, true);
     assert!(ch.contains("<mark"));
     let cmp = run(&["compare", "c.json", "e.json"]);
-    assert!(cmp.contains("head: negotiation") && cmp.contains("Δ macro-F1"), "{cmp}");
+    assert!(
+        cmp.contains("head: negotiation") && cmp.contains("Δ macro-F1"),
+        "{cmp}"
+    );
     let want = format!("{:+.4}", e.heads[0].macro_f1 - c.heads[0].macro_f1);
     assert!(cmp.contains(&want), "{cmp} lacks {want}");
-    let out = Command::new(exe).args(["compare", "d.csv"]).current_dir(dir.path()).output().unwrap();
+    let out = Command::new(exe)
+        .args(["compare", "d.csv"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }

@@ -124,11 +124,18 @@ pub fn compare(reports: &[(String, EvalReport)], markdown: bool) -> String {
             .enumerate()
             .map(|(i, (_, r))| {
                 let h = r.heads.iter().find(|h| &h.head == head);
-                let mut row = vec![format!("[{}]", i + 1), h.map_or("-".into(), |h| h.n.to_string())];
+                let mut row = vec![
+                    format!("[{}]", i + 1),
+                    h.map_or("-".into(), |h| h.n.to_string()),
+                ];
                 for (_, f) in METRICS {
                     let x = h.and_then(f);
                     row.push(fmt(x));
-                    row.push(if i == 0 { String::new() } else { delta(x, base.and_then(f)) });
+                    row.push(if i == 0 {
+                        String::new()
+                    } else {
+                        delta(x, base.and_then(f))
+                    });
                 }
                 row
             })
@@ -143,7 +150,11 @@ pub fn compare(reports: &[(String, EvalReport)], markdown: bool) -> String {
             s.push('\n');
         }
         for (i, (_, r)) in reports.iter().enumerate() {
-            let d = if i == 0 { String::new() } else { format!("  Δ {}", delta(r.pooled_f_avg, base)) };
+            let d = if i == 0 {
+                String::new()
+            } else {
+                format!("  Δ {}", delta(r.pooled_f_avg, base))
+            };
             let lead = if markdown { "- " } else { "  " };
             let _ = writeln!(s, "{lead}[{}] {}{d}", i + 1, fmt(r.pooled_f_avg));
         }

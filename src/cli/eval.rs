@@ -68,7 +68,11 @@ fn eval_err(e: stance::eval::EvalError) -> Error {
     Error::Usage(e.to_string())
 }
 
-fn finish(report: &EvalReport, out: &[PathBuf], details: Option<&EvalDetails>) -> Result<(), Error> {
+fn finish(
+    report: &EvalReport,
+    out: &[PathBuf],
+    details: Option<&EvalDetails>,
+) -> Result<(), Error> {
     print!("{}", report.to_table());
     for p in out {
         let t = std::time::Instant::now();
@@ -201,8 +205,13 @@ pub fn run_cv(a: CvArgs) -> Result<Outcome, Error> {
             all rows (the fold models are not kept); labels and confidences are the held-out ones."
             .to_string();
         for (hi, h) in data.heads.iter().enumerate() {
-            let mut col =
-                HeadCollector::new(h.name.clone(), h.labels.clone(), a.show.worst, a.show.sample, f.seed);
+            let mut col = HeadCollector::new(
+                h.name.clone(),
+                h.labels.clone(),
+                a.show.worst,
+                a.show.sample,
+                f.seed,
+            );
             for p in preds.iter().filter(|p| p.head == hi) {
                 for (i, ((&row, &g), &y)) in p.rows.iter().zip(&p.gold).zip(&p.pred).enumerate() {
                     col.add(row, Some(p.fold), g, y, p.proba[i][y]);

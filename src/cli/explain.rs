@@ -135,7 +135,11 @@ pub fn listing(id: &str, text: &str, ex: &[Explanation], all_classes: bool) -> S
                 .max()
                 .unwrap_or(7)
                 .max(7);
-            let _ = writeln!(s, "    {:>9}  {:<w$}  {:>8}  {:>9}", "contrib", "feature", "tf-idf", "weight");
+            let _ = writeln!(
+                s,
+                "    {:>9}  {:<w$}  {:>8}  {:>9}",
+                "contrib", "feature", "tf-idf", "weight"
+            );
             for x in &c.contributions {
                 let _ = writeln!(
                     s,

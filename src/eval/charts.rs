@@ -14,6 +14,10 @@ const GREEN: RGBColor = RGBColor(0x2c, 0xa0, 0x2c);
 const GREY: RGBColor = RGBColor(0x88, 0x88, 0x88);
 
 type DrawResult<T> = Result<T, Box<dyn std::error::Error>>;
+/// A chart series: legend name, colour, and what to draw.
+type Series<'a, T> = (&'a str, RGBColor, T);
+/// Which per-class figure a bar shows.
+type Figure = fn(&ClassMetrics) -> f64;
 
 fn finish(svg: String, title: &str) -> String {
     // plotters writes a bare <svg>; give it an accessible title for screen readers and tests.
@@ -30,6 +34,7 @@ fn finish(svg: String, title: &str) -> String {
 
 /// Confusion-matrix heatmap: cells coloured by the row-normalized share (recall of the gold
 /// class), labelled with the count and the share.
+#[allow(clippy::needless_range_loop)] // cells are addressed by (gold, predicted) index
 pub fn confusion(labels: &[String], counts: &[Vec<u64>]) -> String {
     let k = labels.len().max(1);
     let cell = 90u32;
@@ -50,7 +55,11 @@ pub fn confusion(labels: &[String], counts: &[Vec<u64>]) -> String {
             let total: u64 = counts[g].iter().sum();
             for p in 0..k {
                 let c = counts[g][p];
-                let share = if total > 0 { c as f64 / total as f64 } else { 0.0 };
+                let share = if total > 0 {
+                    c as f64 / total as f64
+                } else {
+                    0.0
+                };
                 let x0 = (left + cell * p as u32) as i32;
                 let y0 = (top + cell * g as u32) as i32;
                 let base = if g == p { BLUE } else { ORANGE };
@@ -70,11 +79,7 @@ pub fn confusion(labels: &[String], counts: &[Vec<u64>]) -> String {
                 let ink = if share > 0.6 { WHITE } else { BLACK };
                 let cx = x0 + cell as i32 / 2;
                 let cy = y0 + cell as i32 / 2;
-                root.draw(&Text::new(
-                    c.to_string(),
-                    (cx, cy - 10),
-                    t(18).color(&ink),
-                ))?;
+                root.draw(&Text::new(c.to_string(), (cx, cy - 10), t(18).color(&ink)))?;
                 root.draw(&Text::new(
                     format!("{:.1}%", share * 100.0),
                     (cx, cy + 12),
@@ -106,7 +111,10 @@ pub fn confusion(labels: &[String], counts: &[Vec<u64>]) -> String {
         Ok(())
     })();
     if let Err(e) = r {
-        return format!("<p>chart failed: {}</p>", super::html::escape(&e.to_string()));
+        return format!(
+            "<p>chart failed: {}</p>",
+            super::html::escape(&e.to_string())
+        );
     }
     finish(svg, "confusion matrix")
 }
@@ -156,7 +164,7 @@ pub fn class_bars(per_class: &[ClassMetrics]) -> String {
             .y_label_formatter(&|y| format!("{y:.1}"))
             .label_style((FONT, 13))
             .draw()?;
-        let series: [(&str, RGBColor, fn(&ClassMetrics) -> f64); 3] = [
+        let series: [Series<Figure>; 3] = [
             ("precision", BLUE, |m| m.precision),
             ("recall", ORANGE, |m| m.recall),
             ("F1", GREEN, |m| m.f1),
@@ -166,10 +174,9 @@ pub fn class_bars(per_class: &[ClassMetrics]) -> String {
                 let x0 = i as f64 + 0.15 + 0.23 * s as f64;
                 Rectangle::new([(x0, 0.0), (x0 + 0.21, f(m))], color.filled())
             });
-            chart
-                .draw_series(bars)?
-                .label(name)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
+            chart.draw_series(bars)?.label(name).legend(move |(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
+            });
         }
         chart
             .configure_series_labels()
@@ -182,7 +189,10 @@ pub fn class_bars(per_class: &[ClassMetrics]) -> String {
         Ok(())
     })();
     if let Err(e) = r {
-        return format!("<p>chart failed: {}</p>", super::html::escape(&e.to_string()));
+        return format!(
+            "<p>chart failed: {}</p>",
+            super::html::escape(&e.to_string())
+        );
     }
     finish(svg, "precision, recall and F1 per class")
 }
@@ -235,7 +245,10 @@ pub fn reliability(c: &Calibration) -> String {
         Ok(())
     })();
     if let Err(e) = r {
-        return format!("<p>chart failed: {}</p>", super::html::escape(&e.to_string()));
+        return format!(
+            "<p>chart failed: {}</p>",
+            super::html::escape(&e.to_string())
+        );
     }
     finish(svg, "reliability diagram")
 }
@@ -273,7 +286,7 @@ pub fn folds(head: &str, folds: &[FoldSummary]) -> String {
             .label_style((FONT, 12))
             .axis_desc_style((FONT, 12))
             .draw()?;
-        let series: [(&str, RGBColor, Vec<(f64, f64)>); 2] = [
+        let series: [Series<Vec<(f64, f64)>>; 2] = [
             (
                 "macro-F1",
                 BLUE,
@@ -282,7 +295,9 @@ pub fn folds(head: &str, folds: &[FoldSummary]) -> String {
             (
                 "F_avg",
                 GREEN,
-                pts.iter().filter_map(|p| p.2.map(|v| (p.0 as f64, v))).collect(),
+                pts.iter()
+                    .filter_map(|p| p.2.map(|v| (p.0 as f64, v)))
+                    .collect(),
             ),
         ];
         for (name, color, v) in series {
@@ -312,7 +327,10 @@ pub fn folds(head: &str, folds: &[FoldSummary]) -> String {
         Ok(())
     })();
     if let Err(e) = r {
-        return format!("<p>chart failed: {}</p>", super::html::escape(&e.to_string()));
+        return format!(
+            "<p>chart failed: {}</p>",
+            super::html::escape(&e.to_string())
+        );
     }
     finish(svg, "per-fold scores")
 }

@@ -230,7 +230,14 @@ impl HeadCollector {
 
     /// One scored row: its number in the data, fold (0-based, cross-validation), gold and
     /// predicted class indices, and the predicted label's probability.
-    pub fn add(&mut self, row: usize, fold: Option<usize>, gold: usize, pred: usize, confidence: f64) {
+    pub fn add(
+        &mut self,
+        row: usize,
+        fold: Option<usize>,
+        gold: usize,
+        pred: usize,
+        confidence: f64,
+    ) {
         let correct = gold == pred;
         self.calibration.add(confidence, correct);
         if let Some(f) = fold {
@@ -337,6 +344,37 @@ impl HeadCollector {
     }
 }
 
+impl crate::eval::EvalReport {
+    /// Copies the figures of `details` that the JSON and Markdown reports carry too (calibration
+    /// and ECE, per-fold ECE with mean ± std, top features) into the matching heads.
+    pub fn attach(&mut self, details: &EvalDetails) {
+        for d in &details.heads {
+            let Some(hi) = self.heads.iter().position(|h| h.head == d.head) else {
+                continue;
+            };
+            let h = &mut self.heads[hi];
+            h.calibration = Some(d.calibration.clone());
+            if !d.top_features.is_empty() {
+                h.top_features = Some(d.top_features.clone());
+            }
+            if let Some(cv) = &mut self.cv {
+                if d.fold_calibration.len() == cv.folds.len() {
+                    let mut eces = Vec::new();
+                    for (f, c) in cv.folds.iter_mut().zip(&d.fold_calibration) {
+                        if let Some(fh) = f.heads.iter_mut().find(|fh| fh.head == d.head) {
+                            fh.ece = Some(c.ece);
+                            eces.push(c.ece);
+                        }
+                    }
+                    if let Some(hc) = cv.heads.iter_mut().find(|hc| hc.head == d.head) {
+                        hc.ece = crate::eval::CvSummary::of(&eces);
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,39 +409,11 @@ mod tests {
         assert_eq!(rows, vec![3, 1]);
         assert_eq!(d.sample.len(), 3);
         let d2 = h.finish(&texts, &texts, None, None, true, 5);
-        assert_eq!(d.sample.iter().map(|e| e.row).collect::<Vec<_>>(), d2.sample.iter().map(|e| e.row).collect::<Vec<_>>());
+        assert_eq!(
+            d.sample.iter().map(|e| e.row).collect::<Vec<_>>(),
+            d2.sample.iter().map(|e| e.row).collect::<Vec<_>>()
+        );
         assert!(d2.sample.iter().all(|e| e.text.is_none()));
         assert_eq!(d.calibration.n, 6);
-    }
-}
-
-impl crate::eval::EvalReport {
-    /// Copies the figures of `details` that the JSON and Markdown reports carry too (calibration
-    /// and ECE, per-fold ECE with mean ± std, top features) into the matching heads.
-    pub fn attach(&mut self, details: &EvalDetails) {
-        for d in &details.heads {
-            let Some(hi) = self.heads.iter().position(|h| h.head == d.head) else {
-                continue;
-            };
-            let h = &mut self.heads[hi];
-            h.calibration = Some(d.calibration.clone());
-            if !d.top_features.is_empty() {
-                h.top_features = Some(d.top_features.clone());
-            }
-            if let Some(cv) = &mut self.cv {
-                if d.fold_calibration.len() == cv.folds.len() {
-                    let mut eces = Vec::new();
-                    for (f, c) in cv.folds.iter_mut().zip(&d.fold_calibration) {
-                        if let Some(fh) = f.heads.iter_mut().find(|fh| fh.head == d.head) {
-                            fh.ece = Some(c.ece);
-                            eces.push(c.ece);
-                        }
-                    }
-                    if let Some(hc) = cv.heads.iter_mut().find(|hc| hc.head == d.head) {
-                        hc.ece = crate::eval::CvSummary::of(&eces);
-                    }
-                }
-            }
-        }
     }
 }

@@ -10,9 +10,9 @@
 use std::fmt::Write as _;
 
 use super::charts;
-use crate::explain::display_feature;
 use super::details::{EvalDetails, Example, HeadDetails};
 use super::metrics::{CvSummary, EvalReport, HeadReport};
+use crate::explain::display_feature;
 
 /// Escapes text for HTML element content and attribute values.
 pub(crate) fn escape(s: &str) -> String {
@@ -204,9 +204,9 @@ fn summary_table(r: &EvalReport, s: &mut String) {
 }
 
 fn head_section(r: &EvalReport, h: &HeadReport, d: Option<&HeadDetails>, s: &mut String) {
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<section class=\"head\" id=\"head-{}\" data-head=\"{}\"><h2>head: {}</h2>\n",
+        "<section class=\"head\" id=\"head-{}\" data-head=\"{}\"><h2>head: {}</h2>",
         anchor(&h.head),
         escape(&h.head),
         escape(&h.head)
@@ -219,16 +219,35 @@ fn head_section(r: &EvalReport, h: &HeadReport, d: Option<&HeadDetails>, s: &mut
             "<div class=\"fig\" data-fig=\"{name}\"><span class=\"v\">{v}</span><span class=\"k\">{k}</span></div>"
         );
     };
-    fig("accuracy", "accuracy", metric("span", "accuracy", h.accuracy));
-    fig("macro-F1", "macro_f1", metric("span", "macro_f1", h.macro_f1));
+    fig(
+        "accuracy",
+        "accuracy",
+        metric("span", "accuracy", h.accuracy),
+    );
+    fig(
+        "macro-F1",
+        "macro_f1",
+        metric("span", "macro_f1", h.macro_f1),
+    );
     if let Some(f) = h.f_avg {
-        fig("F_avg (favor, against)", "f_avg", metric("span", "f_avg", f));
+        fig(
+            "F_avg (favor, against)",
+            "f_avg",
+            metric("span", "f_avg", f),
+        );
     }
-    fig("weighted-F1", "weighted_f1", metric("span", "weighted_f1", h.weighted_f1));
+    fig(
+        "weighted-F1",
+        "weighted_f1",
+        metric("span", "weighted_f1", h.weighted_f1),
+    );
     fig(
         "rows (support)",
         "n",
-        format!("<span data-metric=\"n\" data-value=\"{}\">{}</span>", h.n, h.n),
+        format!(
+            "<span data-metric=\"n\" data-value=\"{}\">{}</span>",
+            h.n, h.n
+        ),
     );
     if let Some(c) = &h.calibration {
         fig("ECE", "ece", metric("span", "ece", c.ece));
@@ -237,7 +256,10 @@ fn head_section(r: &EvalReport, h: &HeadReport, d: Option<&HeadDetails>, s: &mut
         fig(
             "abstained",
             "abstained",
-            format!("<span data-metric=\"abstained\" data-value=\"{0}\">{0}</span>", h.abstained),
+            format!(
+                "<span data-metric=\"abstained\" data-value=\"{0}\">{0}</span>",
+                h.abstained
+            ),
         );
     }
     s.push_str("</section>\n<div class=\"row\">");
@@ -257,7 +279,11 @@ fn head_section(r: &EvalReport, h: &HeadReport, d: Option<&HeadDetails>, s: &mut
         let total: u64 = h.confusion[g].iter().sum::<u64>() + h.abstained_by_gold[g];
         let _ = write!(s, "<tr><th class=\"l\">{}</th>", escape(l));
         for (p, c) in h.confusion[g].iter().enumerate() {
-            let share = if total > 0 { *c as f64 / total as f64 } else { 0.0 };
+            let share = if total > 0 {
+                *c as f64 / total as f64
+            } else {
+                0.0
+            };
             let _ = write!(
                 s,
                 "<td data-metric=\"confusion.{g}.{p}\" data-value=\"{c}\">{c} <span class=\"note\">({:.1}%)</span></td>",
@@ -316,13 +342,19 @@ fn head_section(r: &EvalReport, h: &HeadReport, d: Option<&HeadDetails>, s: &mut
                     b.lo,
                     b.hi,
                     b.n,
-                    metric("td", &format!("calibration.bins.{i}.confidence"), b.confidence),
+                    metric(
+                        "td",
+                        &format!("calibration.bins.{i}.confidence"),
+                        b.confidence
+                    ),
                     metric("td", &format!("calibration.bins.{i}.accuracy"), b.accuracy),
                 );
             }
             s.push_str("</table>");
         }
-        None => s.push_str("<p class=\"note\">No probabilities were available for this report.</p>"),
+        None => {
+            s.push_str("<p class=\"note\">No probabilities were available for this report.</p>")
+        }
     }
     s.push_str("</section>\n</div>\n");
 
@@ -331,7 +363,11 @@ fn head_section(r: &EvalReport, h: &HeadReport, d: Option<&HeadDetails>, s: &mut
     match &h.top_features {
         Some(tf) if !tf.is_empty() => {
             if let Some(note) = d.and_then(|d| d.features_note.as_ref()) {
-                let _ = write!(s, "<p class=\"note\" style=\"flex-basis:100%\">{}</p>", escape(note));
+                let _ = write!(
+                    s,
+                    "<p class=\"note\" style=\"flex-basis:100%\">{}</p>",
+                    escape(note)
+                );
             }
             for cf in tf {
                 let _ = write!(
@@ -405,7 +441,8 @@ fn head_section(r: &EvalReport, h: &HeadReport, d: Option<&HeadDetails>, s: &mut
                     metric("td", "fold.macro_f1", fh.macro_f1),
                     fh.f_avg
                         .map_or("<td>-</td>".into(), |x| metric("td", "fold.f_avg", x)),
-                    fh.ece.map_or("<td>-</td>".into(), |x| metric("td", "fold.ece", x)),
+                    fh.ece
+                        .map_or("<td>-</td>".into(), |x| metric("td", "fold.ece", x)),
                 );
             }
         }
@@ -452,12 +489,20 @@ fn example(e: &Example, s: &mut String) {
                 continue;
             }
             s.push_str(&escape(&t[at..sp.start]));
-            let w = if max > 0.0 { sp.contribution.abs() / max } else { 0.0 };
+            let w = if max > 0.0 {
+                sp.contribution.abs() / max
+            } else {
+                0.0
+            };
             // Only clearly visible shares are marked, so the strongest words stand out.
             if w < 0.15 {
                 s.push_str(&escape(&t[sp.start..sp.end]));
             } else {
-                let (r, g, b) = if sp.contribution > 0.0 { (44, 160, 44) } else { (214, 39, 40) };
+                let (r, g, b) = if sp.contribution > 0.0 {
+                    (44, 160, 44)
+                } else {
+                    (214, 39, 40)
+                };
                 let tip: Vec<String> = sp
                     .features
                     .iter()

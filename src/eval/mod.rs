@@ -33,13 +33,13 @@ mod report;
 
 use std::path::PathBuf;
 
-pub use metrics::{
-    ClassMetrics, Confusion, CvReport, CvSummary, EvalReport, FoldHead, FoldSummary, HeadCv,
-    HeadReport,
-};
 pub use details::{
     Calibration, CalibrationBin, CalibrationCounts, ClassFeatures, EvalDetails, Example,
     HeadCollector, HeadDetails, CALIBRATION_BINS,
+};
+pub use metrics::{
+    ClassMetrics, Confusion, CvReport, CvSummary, EvalReport, FoldHead, FoldSummary, HeadCv,
+    HeadReport,
 };
 
 /// Errors building or writing an evaluation report.

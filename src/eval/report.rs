@@ -159,9 +159,11 @@ fn head_blocks(h: &HeadReport, out: &mut Vec<Block>) {
             .map(|i| {
                 let mut r = vec![(i + 1).to_string()];
                 for c in tf {
-                    r.push(c.features.get(i).map_or(String::new(), |(f, w)| {
-                        format!("{f} ({w:.3})")
-                    }));
+                    r.push(
+                        c.features
+                            .get(i)
+                            .map_or(String::new(), |(f, w)| format!("{f} ({w:.3})")),
+                    );
                 }
                 r
             })
@@ -223,16 +225,26 @@ impl EvalReport {
                     ]);
                 }
                 if let Some(p) = f.pooled_f_avg {
-                    let row = [&f.fold.to_string(), "(pooled stance)", "", "", "", &num(p), ""];
+                    let row = [
+                        &f.fold.to_string(),
+                        "(pooled stance)",
+                        "",
+                        "",
+                        "",
+                        &num(p),
+                        "",
+                    ];
                     rows.push(row.map(String::from).to_vec());
                 }
             }
             out.push(Block::Table {
                 caption: "per fold".into(),
                 left: 2,
-                header: ["fold", "head", "rows", "accuracy", "macro-F1", "F_avg", "ECE"]
-                    .map(String::from)
-                    .to_vec(),
+                header: [
+                    "fold", "head", "rows", "accuracy", "macro-F1", "F_avg", "ECE",
+                ]
+                .map(String::from)
+                .to_vec(),
                 rows,
             });
             let mut rows: Vec<Vec<String>> = cv
