@@ -16,6 +16,7 @@ pub mod clean;
 pub mod dataset;
 mod error;
 pub mod eval;
+pub mod explain;
 pub mod ingest;
 pub mod model;
 pub mod score;

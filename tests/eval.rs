@@ -581,7 +581,7 @@ fn write_by_extension_atomically() {
     r.write(&json_path).unwrap();
 
     for (name, needle) in [
-        ("report.html", "not supported yet"),
+        ("report.pdf", ".pdf"),
         ("report.txt", ".txt"),
         ("report", "no file extension"),
     ] {

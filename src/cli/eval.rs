@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use stance::bundle::Bundle;
-use stance::eval::{Confusion, EvalReport};
+use stance::eval::{Confusion, EvalDetails, EvalReport, HeadCollector};
 use stance::train::{self, FoldSpec};
 use stance::Error;
 
@@ -20,9 +20,29 @@ pub struct EvalArgs {
     pub model: PathBuf,
     #[command(flatten)]
     pub data: DataArgs,
-    /// Write the report: .json or .md.
+    /// Write the report: .json, .md or .html (repeatable: one run, several formats).
     #[arg(long)]
-    pub report: Option<PathBuf>,
+    pub report: Vec<PathBuf>,
+    #[command(flatten)]
+    pub show: ReportArgs,
+}
+
+/// What the reports show beyond the figures.
+#[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// Leave example texts out of the HTML report (keep their labels and features), e.g. for
+    /// data that must not be redistributed.
+    #[arg(long, alias = "no-examples")]
+    pub redact: bool,
+    /// Most confident errors shown per head.
+    #[arg(long, default_value_t = 20)]
+    pub worst: usize,
+    /// Sampled rows shown per head.
+    #[arg(long, default_value_t = 10)]
+    pub sample: usize,
+    /// Most positive features listed per class.
+    #[arg(long, default_value_t = 20)]
+    pub top_features: usize,
 }
 
 #[derive(Args, Debug)]
@@ -36,20 +56,28 @@ pub struct CvArgs {
     /// Number of folds.
     #[arg(long, default_value_t = 10)]
     pub folds: usize,
-    /// Write the report: .json or .md.
+    /// Write the report: .json, .md or .html (repeatable). With a report, the pipeline is also
+    /// refit on all rows once, for the report's feature lists and example explanations.
     #[arg(long)]
-    pub report: Option<PathBuf>,
+    pub report: Vec<PathBuf>,
+    #[command(flatten)]
+    pub show: ReportArgs,
 }
 
 fn eval_err(e: stance::eval::EvalError) -> Error {
     Error::Usage(e.to_string())
 }
 
-fn finish(report: &EvalReport, out: Option<&PathBuf>) -> Result<(), Error> {
+fn finish(
+    report: &EvalReport,
+    out: &[PathBuf],
+    details: Option<&EvalDetails>,
+) -> Result<(), Error> {
     print!("{}", report.to_table());
-    if let Some(p) = out {
-        report.write(p).map_err(eval_err)?;
-        eprintln!("wrote {}", p.display());
+    for p in out {
+        let t = std::time::Instant::now();
+        report.write_with(p, details).map_err(eval_err)?;
+        eprintln!("wrote {} ({:.2} s)", p.display(), t.elapsed().as_secs_f64());
     }
     Ok(())
 }
@@ -59,6 +87,11 @@ pub fn run_eval(a: EvalArgs) -> Result<Outcome, Error> {
     let data = a.data.load()?;
     let x = bundle.vectorizer.transform(&data.texts);
     let mut confusions = Vec::new();
+    let mut details = EvalDetails {
+        heads: Vec::new(),
+        redacted: a.show.redact,
+    };
+    let mut details_secs = 0.0;
     for h in &data.heads {
         let Some(head) = bundle.head(&h.name) else {
             let known: Vec<&str> = bundle.heads.iter().map(|h| h.name.as_str()).collect();
@@ -69,13 +102,45 @@ pub fn run_eval(a: EvalArgs) -> Result<Outcome, Error> {
             )));
         };
         let (rows, gold) = h.labeled();
-        let pred = head.model.predict(&x.select_rows(&rows));
+        let xs = x.select_rows(&rows);
+        let pred = head.model.predict(&xs);
+        let proba = (!a.report.is_empty()).then(|| head.model.predict_proba(&xs));
         let mut c = Confusion::new(h.name.clone(), head.labels.clone()).map_err(eval_err)?;
         for (g, p) in gold.iter().zip(pred.iter()) {
             c.add(&h.labels[*g], Some(&head.labels[*p]))
                 .map_err(eval_err)?;
         }
         confusions.push(c);
+        if let Some(proba) = proba {
+            let t = std::time::Instant::now();
+            // The data's label set may differ from the model's: map gold labels by name.
+            let gold_ix: Vec<Option<usize>> = h
+                .labels
+                .iter()
+                .map(|l| head.labels.iter().position(|m| m == l))
+                .collect();
+            let mut col = HeadCollector::new(
+                h.name.clone(),
+                head.labels.clone(),
+                a.show.worst,
+                a.show.sample,
+                0,
+            );
+            for (i, ((&row, g), &p)) in rows.iter().zip(&gold).zip(pred.iter()).enumerate() {
+                if let Some(g) = gold_ix[*g] {
+                    col.add(row, None, g, p, proba[[i, p]]);
+                }
+            }
+            details.heads.push(col.finish(
+                &data.texts,
+                &data.ids,
+                Some((&bundle.vectorizer, head)),
+                None,
+                a.show.redact,
+                a.show.top_features,
+            ));
+            details_secs += t.elapsed().as_secs_f64();
+        }
     }
     let meta = serde_json::json!({
         "command": "eval",
@@ -83,8 +148,12 @@ pub fn run_eval(a: EvalArgs) -> Result<Outcome, Error> {
         "data": a.data.describe(),
         "rows": data.texts.len(),
     });
-    let report = EvalReport::from_confusions(&confusions, meta).map_err(eval_err)?;
-    finish(&report, a.report.as_ref())?;
+    let mut report = EvalReport::from_confusions(&confusions, meta).map_err(eval_err)?;
+    report.attach(&details);
+    if !a.report.is_empty() {
+        eprintln!("report details (calibration, examples, features): {details_secs:.2} s");
+    }
+    finish(&report, &a.report, Some(&details))?;
     Ok(Outcome {
         row_errors: data.report.skipped.len() as u64,
     })
@@ -123,8 +192,44 @@ pub fn run_cv(a: CvArgs) -> Result<Outcome, Error> {
         "seed": f.seed,
         "spec": spec,
     });
-    let report = EvalReport::from_folds(&folds, meta).map_err(eval_err)?;
-    finish(&report, a.report.as_ref())?;
+    let mut report = EvalReport::from_folds(&folds, meta).map_err(eval_err)?;
+    let mut details = EvalDetails {
+        heads: Vec::new(),
+        redacted: a.show.redact,
+    };
+    if !a.report.is_empty() {
+        // Fold models are not kept: features and example explanations come from the same
+        // pipeline refit on all rows (labels and confidences are the held-out ones).
+        let (bundle, _) = train::train(&data, &spec, a.data.describe())?;
+        let note = "Features and highlighted contributions come from the same pipeline refit on \
+            all rows (the fold models are not kept); labels and confidences are the held-out ones."
+            .to_string();
+        for (hi, h) in data.heads.iter().enumerate() {
+            let mut col = HeadCollector::new(
+                h.name.clone(),
+                h.labels.clone(),
+                a.show.worst,
+                a.show.sample,
+                f.seed,
+            );
+            for p in preds.iter().filter(|p| p.head == hi) {
+                for (i, ((&row, &g), &y)) in p.rows.iter().zip(&p.gold).zip(&p.pred).enumerate() {
+                    col.add(row, Some(p.fold), g, y, p.proba[i][y]);
+                }
+            }
+            let head = bundle.head(&h.name);
+            details.heads.push(col.finish(
+                &data.texts,
+                &data.ids,
+                head.map(|hd| (&bundle.vectorizer, hd)),
+                Some(note.clone()),
+                a.show.redact,
+                a.show.top_features,
+            ));
+        }
+        report.attach(&details);
+    }
+    finish(&report, &a.report, Some(&details))?;
     Ok(Outcome {
         row_errors: data.report.skipped.len() as u64,
     })

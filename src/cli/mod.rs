@@ -2,7 +2,9 @@
 //! (0 all rows fine, 1 finished but some rows were reported as errors, 2 fatal), as ripgrep does.
 
 pub mod args;
+mod compare;
 mod eval;
+mod explain;
 mod ingest;
 mod inspect;
 mod score;
@@ -52,6 +54,10 @@ pub enum Command {
     /// Show a model file: version, heads, labels, features, training metadata, top features.
     #[command(args_override_self = true)]
     Inspect(inspect::InspectArgs),
+    /// Explain labels: probabilities and the features that pushed each text to its label.
+    Explain(explain::ExplainArgs),
+    /// Compare JSON reports of `eval`/`cv` side by side, with deltas against the first.
+    Compare(compare::CompareArgs),
 }
 
 /// What a verb reports back: how many rows were reported as errors.
@@ -143,6 +149,8 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Eval(a) => eval::run_eval(a),
         Command::Cv(a) => eval::run_cv(a),
         Command::Inspect(a) => inspect::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Compare(a) => compare::run(a),
     }
 }
 

@@ -230,6 +230,13 @@ pub struct HeadReport {
     pub abstained: u64,
     /// Rows with no prediction, per gold label.
     pub abstained_by_gold: Vec<u64>,
+    /// Reliability diagram and ECE over all rows, when probabilities were available.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<super::details::Calibration>,
+    /// Largest weights per class of the evaluated model (of a model refit on all rows for
+    /// cross-validation), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_features: Option<Vec<super::details::ClassFeatures>>,
 }
 
 impl HeadReport {
@@ -277,6 +284,8 @@ impl HeadReport {
             abstained: c.abstained.iter().sum(),
             abstained_by_gold: c.abstained.clone(),
             per_class,
+            calibration: None,
+            top_features: None,
         })
     }
 }
@@ -333,6 +342,9 @@ pub struct FoldHead {
     pub accuracy: f64,
     pub macro_f1: f64,
     pub f_avg: Option<f64>,
+    /// Expected calibration error in this fold, when probabilities were available.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ece: Option<f64>,
 }
 
 /// One fold's figures (folds numbered from 1, as shown to users).
@@ -351,6 +363,9 @@ pub struct HeadCv {
     pub accuracy: CvSummary,
     pub macro_f1: CvSummary,
     pub f_avg: Option<CvSummary>,
+    /// Mean ± std of the per-fold ECE, when probabilities were available.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ece: Option<CvSummary>,
 }
 
 /// Cross-validation part of a report.
@@ -436,6 +451,7 @@ impl EvalReport {
                         accuracy: h.accuracy,
                         macro_f1: h.macro_f1,
                         f_avg: h.f_avg,
+                        ece: None,
                     })
                 })
                 .collect::<Result<_, _>>()
@@ -459,6 +475,7 @@ impl EvalReport {
                 accuracy: column(h, |f| Some(f.accuracy)).expect("at least one fold"),
                 macro_f1: column(h, |f| Some(f.macro_f1)).expect("at least one fold"),
                 f_avg: column(h, |f| f.f_avg),
+                ece: None,
             })
             .collect();
         let pooled: Option<Vec<f64>> = summaries.iter().map(|s| s.pooled_f_avg).collect();

@@ -25,11 +25,18 @@
 //! All arithmetic is in `f64` on integer counts, so results are reproducible to the last bit
 //! for a given confusion.
 
+mod charts;
+mod details;
+mod html;
 mod metrics;
 mod report;
 
 use std::path::PathBuf;
 
+pub use details::{
+    Calibration, CalibrationBin, CalibrationCounts, ClassFeatures, EvalDetails, Example,
+    HeadCollector, HeadDetails, CALIBRATION_BINS,
+};
 pub use metrics::{
     ClassMetrics, Confusion, CvReport, CvSummary, EvalReport, FoldHead, FoldSummary, HeadCv,
     HeadReport,
@@ -59,7 +66,7 @@ pub enum EvalError {
     /// A label set with duplicates makes the matrix ambiguous.
     #[error("duplicate label {label:?} in the label set of head {head:?}")]
     DuplicateLabel { head: String, label: String },
-    /// Report format is chosen by extension; anything but `.json` / `.md` is refused.
+    /// Report format is chosen by extension; anything but `.json` / `.md` / `.html` is refused.
     #[error("cannot write report to {}: {}", path.display(), extension_reason(extension.as_deref()))]
     BadExtension {
         path: PathBuf,
@@ -77,11 +84,7 @@ pub enum EvalError {
 
 fn extension_reason(ext: Option<&str>) -> String {
     match ext {
-        None => "no file extension; use .json or .md".to_string(),
-        Some(e) if e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm") => {
-            "HTML reports are not supported yet (planned in a later issue); use .json or .md"
-                .to_string()
-        }
-        Some(e) => format!("unsupported extension .{e}; use .json or .md"),
+        None => "no file extension; use .json, .md or .html".to_string(),
+        Some(e) => format!("unsupported extension .{e}; use .json, .md or .html"),
     }
 }

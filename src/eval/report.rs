@@ -129,6 +129,54 @@ fn head_blocks(h: &HeadReport, out: &mut Vec<Block>) {
         header,
         rows,
     });
+
+    if let Some(c) = &h.calibration {
+        let rows = c
+            .bins
+            .iter()
+            .filter(|b| b.n > 0)
+            .map(|b| {
+                vec![
+                    format!("{:.1}-{:.1}", b.lo, b.hi),
+                    b.n.to_string(),
+                    num(b.confidence),
+                    num(b.accuracy),
+                ]
+            })
+            .collect();
+        out.push(Block::Table {
+            caption: format!("calibration (ECE {})", num(c.ece)),
+            left: 1,
+            header: ["confidence", "rows", "mean confidence", "accuracy"]
+                .map(String::from)
+                .to_vec(),
+            rows,
+        });
+    }
+    if let Some(tf) = h.top_features.as_ref().filter(|t| !t.is_empty()) {
+        let depth = tf.iter().map(|c| c.features.len()).max().unwrap_or(0);
+        let rows = (0..depth)
+            .map(|i| {
+                let mut r = vec![(i + 1).to_string()];
+                for c in tf {
+                    r.push(
+                        c.features
+                            .get(i)
+                            .map_or(String::new(), |(f, w)| format!("{f} ({w:.3})")),
+                    );
+                }
+                r
+            })
+            .collect();
+        let mut header = vec!["#".to_string()];
+        header.extend(tf.iter().map(|c| c.label.clone()));
+        out.push(Block::Table {
+            caption: "most positive features per class (weight)".into(),
+            left: header.len(),
+            header,
+            rows,
+        });
+    }
 }
 
 impl EvalReport {
@@ -173,19 +221,30 @@ impl EvalReport {
                         num(h.accuracy),
                         num(h.macro_f1),
                         opt(h.f_avg),
+                        opt(h.ece),
                     ]);
                 }
                 if let Some(p) = f.pooled_f_avg {
-                    let row = [&f.fold.to_string(), "(pooled stance)", "", "", "", &num(p)];
+                    let row = [
+                        &f.fold.to_string(),
+                        "(pooled stance)",
+                        "",
+                        "",
+                        "",
+                        &num(p),
+                        "",
+                    ];
                     rows.push(row.map(String::from).to_vec());
                 }
             }
             out.push(Block::Table {
                 caption: "per fold".into(),
                 left: 2,
-                header: ["fold", "head", "rows", "accuracy", "macro-F1", "F_avg"]
-                    .map(String::from)
-                    .to_vec(),
+                header: [
+                    "fold", "head", "rows", "accuracy", "macro-F1", "F_avg", "ECE",
+                ]
+                .map(String::from)
+                .to_vec(),
                 rows,
             });
             let mut rows: Vec<Vec<String>> = cv
@@ -197,6 +256,7 @@ impl EvalReport {
                         pm(&h.accuracy),
                         pm(&h.macro_f1),
                         h.f_avg.as_ref().map_or_else(|| "-".into(), pm),
+                        h.ece.as_ref().map_or_else(|| "-".into(), pm),
                     ]
                 })
                 .collect();
@@ -206,13 +266,14 @@ impl EvalReport {
                     String::new(),
                     String::new(),
                     pm(p),
+                    String::new(),
                 ];
                 rows.push(row.to_vec());
             }
             out.push(Block::Table {
                 caption: "mean ± std over folds (population std, ddof = 0)".into(),
                 left: 1,
-                header: ["head", "accuracy", "macro-F1", "F_avg"]
+                header: ["head", "accuracy", "macro-F1", "F_avg", "ECE"]
                     .map(String::from)
                     .to_vec(),
                 rows,
@@ -328,6 +389,16 @@ impl EvalReport {
     /// The file is written to a temporary file in the same folder and renamed over `path`, so a
     /// reader never sees a half-written report and a failed write leaves an old one intact.
     pub fn write(&self, path: impl AsRef<Path>) -> Result<(), EvalError> {
+        self.write_with(path, None)
+    }
+
+    /// As [`write`](Self::write), also accepting `.html` / `.htm`: a self-contained page (see
+    /// [`to_html`](Self::to_html)) using `details` for charts and example rows.
+    pub fn write_with(
+        &self,
+        path: impl AsRef<Path>,
+        details: Option<&super::EvalDetails>,
+    ) -> Result<(), EvalError> {
         let path = path.as_ref();
         let ext = path.extension().map(|e| e.to_string_lossy().into_owned());
         let text = match ext.as_deref().map(str::to_ascii_lowercase).as_deref() {
@@ -337,6 +408,7 @@ impl EvalReport {
                 t
             }
             Some("md") => self.to_markdown(),
+            Some("html" | "htm") => self.to_html(details),
             _ => {
                 return Err(EvalError::BadExtension {
                     path: path.to_path_buf(),
@@ -408,7 +480,7 @@ mod tests {
     #[test]
     fn extension_messages() {
         use super::super::extension_reason;
-        assert!(extension_reason(Some("html")).contains("not supported yet"));
+        assert!(extension_reason(Some("pdf")).contains(".html"));
         assert!(extension_reason(Some("csv")).contains(".csv"));
         assert!(extension_reason(None).contains("no file extension"));
     }
