@@ -8,8 +8,8 @@ use serde::Serialize;
 use crate::dataset::LabeledData;
 use crate::eval::{Confusion, HeadReport};
 use crate::model::Learner;
-use crate::train::{check_head, fit_head, folds, FoldSpec, TrainSpec};
-use crate::vectorize::{Vectorizer, VectorizerConfig};
+use crate::train::{check_head, fit_head, fold_features, folds, labeled_in, FoldSpec, TrainSpec};
+use crate::vectorize::VectorizerConfig;
 use crate::Error;
 
 /// What to try.
@@ -88,23 +88,11 @@ pub fn search(
         .par_iter()
         .map(|&(si, k)| {
             let (train_rows, test_rows) = &splits[k];
-            let texts: Vec<&str> = train_rows.iter().map(|&i| data.texts[i].as_str()).collect();
-            let (v, _) = Vectorizer::fit(grid.features[si].1.clone(), &texts)?;
-            let xtr = v.transform(&texts);
-            let test_texts: Vec<&str> = test_rows.iter().map(|&i| data.texts[i].as_str()).collect();
-            let xte = v.transform(&test_texts);
+            let (xtr, xte) = fold_features(data, &grid.features[si].1, train_rows, test_rows)?;
             let mut per_head = Vec::new();
             for h in &data.heads {
-                let (local, y): (Vec<usize>, Vec<usize>) = train_rows
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(j, &i)| h.y[i].map(|c| (j, c)))
-                    .unzip();
-                let (tlocal, gold): (Vec<usize>, Vec<usize>) = test_rows
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(j, &i)| h.y[i].map(|c| (j, c)))
-                    .unzip();
+                let (local, y) = labeled_in(h, train_rows);
+                let (tlocal, gold) = labeled_in(h, test_rows);
                 let xt = xte.select_rows(&tlocal);
                 let mut per_learner = Vec::new();
                 for l in &grid.learners {

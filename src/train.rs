@@ -234,6 +234,29 @@ fn strata(data: &LabeledData) -> Vec<usize> {
         .collect()
 }
 
+/// Positions within `rows` of the rows labeled for head `h`, and their class indices.
+pub(crate) fn labeled_in(h: &HeadData, rows: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    rows.iter()
+        .enumerate()
+        .filter_map(|(k, &i)| h.y[i].map(|c| (k, c)))
+        .unzip()
+}
+
+/// A fold's features: the vectorizer fitted on the training rows only (so idf and vocabulary
+/// never see the held-out rows), both sides transformed.
+pub(crate) fn fold_features(
+    data: &LabeledData,
+    config: &VectorizerConfig,
+    train_rows: &[usize],
+    test_rows: &[usize],
+) -> Result<(SparseRows, SparseRows), Error> {
+    let texts =
+        |rows: &[usize]| -> Vec<&str> { rows.iter().map(|&i| data.texts[i].as_str()).collect() };
+    let train = texts(train_rows);
+    let (v, _) = Vectorizer::fit(config.clone(), &train)?;
+    Ok((v.transform(&train), v.transform(&texts(test_rows))))
+}
+
 /// One fold: `(train rows, test rows)`.
 pub type Split = (Vec<usize>, Vec<usize>);
 
@@ -271,23 +294,11 @@ pub fn cross_validate(
         .par_iter()
         .enumerate()
         .map(|(fold, (train_rows, test_rows))| {
-            let texts: Vec<&str> = train_rows.iter().map(|&i| data.texts[i].as_str()).collect();
-            let (v, _) = Vectorizer::fit(spec.features.clone(), &texts)?;
-            let x_train = v.transform(&texts);
-            let test_texts: Vec<&str> = test_rows.iter().map(|&i| data.texts[i].as_str()).collect();
-            let x_test = v.transform(&test_texts);
+            let (x_train, x_test) = fold_features(data, &spec.features, train_rows, test_rows)?;
             let mut out = Vec::new();
             for (hi, h) in data.heads.iter().enumerate() {
-                let (local, y): (Vec<usize>, Vec<usize>) = train_rows
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(k, &i)| h.y[i].map(|c| (k, c)))
-                    .unzip();
-                let (tlocal, gold): (Vec<usize>, Vec<usize>) = test_rows
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(k, &i)| h.y[i].map(|c| (k, c)))
-                    .unzip();
+                let (local, y) = labeled_in(h, train_rows);
+                let (tlocal, gold) = labeled_in(h, test_rows);
                 if tlocal.is_empty() {
                     continue;
                 }
