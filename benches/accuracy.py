@@ -53,9 +53,9 @@ def run(cmd, ok=(0,), env=None):
     wall = time.perf_counter() - t
     if p.returncode not in ok:
         log(p.stdout[-3000:], p.stderr[-3000:])
-        raise SystemExit(f"exit {p.returncode}: {shown(cmd)}")
+        raise RuntimeError(f"exit {p.returncode}: {shown(cmd)}")
     if "panicked" in p.stderr:
-        raise SystemExit(f"panic: {shown(cmd)}\n{p.stderr[-2000:]}")
+        raise RuntimeError(f"panic: {shown(cmd)}\n{p.stderr[-2000:]}")
     return wall, p.stdout, p.stderr
 
 
@@ -283,7 +283,7 @@ def table(rows, notes, started, elapsed):
            f"{os.cpu_count()} CPUs visible, other jobs running: wall-clock times are noisy; ratios are within one run), "
            f"by `python3 benches/accuracy.py {shown(sys.argv[1:])}` ({elapsed / 60:.0f} min). scikit-learn "
            f"{__import__('sklearn').__version__}. Times are medians of the number of runs shown; "
-           f"sections ran in {ARGS.lanes} parallel lane(s) (semeval | 100k | ruw + rt).", "",
+           f"sections ran {'in parallel, one process each' if ARGS.lanes == 3 else 'one after the other'}.", "",
            "| data | system | metric | value | target | met | command |", "| --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         out.append("| " + " | ".join(str(c).replace("|", "\\|") for c in r[:6]) + f" | `{r[6].replace('|', '/')}` |")
@@ -319,7 +319,7 @@ def main():
     ap.add_argument("--reps", type=int, default=3, help="runs per timed measurement (median reported)")
     ap.add_argument("--only", default="semeval,ruw,rt,big")
     ap.add_argument("--big-reps", type=int, default=None, help="runs per timed measurement on 100k rows (default: --reps)")
-    ap.add_argument("--lanes", type=int, default=3, choices=(1, 3), help="3: semeval, big, and ruw+rt in parallel processes")
+    ap.add_argument("--lanes", type=int, default=3, choices=(1, 3), help="3: one process per section, all at once")
     ap.add_argument("--no-search", action="store_true", help="skip the --search variants (slow)")
     ap.add_argument("--no-build", action="store_true", help="do not run cargo build --release first")
     ap.add_argument("--write-readme", action="store_true")
@@ -333,12 +333,11 @@ def main():
     started, t0 = datetime.datetime.now(datetime.timezone.utc), time.perf_counter()
     TMP = tempfile.mkdtemp(prefix="stance-results-")
     only = a.only.split(",")
-    # Lanes: with --lanes 3 (default) semeval, big, and ruw+rt run in three processes at once, so
+    # Lanes: with --lanes 3 (default) each section runs in its own process, all at once, so
     # that a full run fits in about an hour on a loaded 2-core machine. Each timed comparison is
     # made within one lane, ours and scikit-learn's one after the other under the same load.
     # --lanes 1 runs everything in order (quieter timings, much longer).
-    groups = [[s for s in only if s == "semeval"], [s for s in only if s == "big"],
-              [s for s in only if s in ("ruw", "rt")]] if a.lanes == 3 else [only]
+    groups = [[s] for s in only] if a.lanes == 3 else [only]
     groups = [g for g in groups if g]
     try:
         if len(groups) > 1:
