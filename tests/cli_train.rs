@@ -11,7 +11,9 @@ use std::process::{Command, Output};
 const BIN: &str = env!("CARGO_BIN_EXE_stance");
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/train").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/train")
+        .join(name)
 }
 
 fn stance(args: &[&str], envs: &[(&str, &str)]) -> Output {
@@ -70,7 +72,10 @@ fn same_seed_gives_byte_identical_bundles() {
         }
         let (a, b) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
         assert!(!a.is_empty());
-        assert!(a == b, "{model}: two runs with one seed wrote different bundles");
+        assert!(
+            a == b,
+            "{model}: two runs with one seed wrote different bundles"
+        );
     }
 }
 
@@ -91,7 +96,10 @@ fn one_and_two_threads_write_identical_bundles() {
             assert_eq!(code(&out), 0, "{model} {threads} threads: {}", stderr(&out));
             files.push(std::fs::read(&p).unwrap());
         }
-        assert!(files[0] == files[1], "{model}: 1 and 2 threads wrote different bundles");
+        assert!(
+            files[0] == files[1],
+            "{model}: 1 and 2 threads wrote different bundles"
+        );
     }
 }
 
@@ -111,7 +119,10 @@ fn search_is_deterministic_across_threads() {
         assert_eq!(code(&out), 0, "{threads} threads: {}", stderr(&out));
         files.push(std::fs::read(&p).unwrap());
     }
-    assert!(files[0] == files[1], "--search: 1 and 2 threads wrote different bundles");
+    assert!(
+        files[0] == files[1],
+        "--search: 1 and 2 threads wrote different bundles"
+    );
 }
 
 // ---------------------------------------------------------------- bad training input
@@ -125,7 +136,10 @@ fn unknown_label_column_is_fatal_and_lists_columns() {
     let err = stderr(&out);
     assert!(err.contains("small.csv"), "names the file: {err}");
     assert!(err.contains("nope"), "names the column: {err}");
-    assert!(err.contains("stance") && err.contains("sentiment"), "lists the available columns: {err}");
+    assert!(
+        err.contains("stance") && err.contains("sentiment"),
+        "lists the available columns: {err}"
+    );
     assert!(!m.exists(), "no model written on a fatal error");
 }
 
@@ -137,7 +151,10 @@ fn head_with_one_class_is_fatal() {
     assert_eq!(code(&out), 2);
     let err = stderr(&out).to_lowercase();
     assert!(err.contains("stance"), "names the head: {err}");
-    assert!(err.contains("one label") || err.contains("one class"), "says why: {err}");
+    assert!(
+        err.contains("one label") || err.contains("one class"),
+        "says why: {err}"
+    );
     assert!(err.contains("favor"), "names the only label: {err}");
     assert!(!m.exists());
 }
@@ -150,7 +167,10 @@ fn empty_label_set_is_fatal() {
     assert_eq!(code(&out), 2);
     let err = stderr(&out).to_lowercase();
     assert!(err.contains("stance"), "names the head: {err}");
-    assert!(err.contains("no labeled rows") || err.contains("empty"), "says why: {err}");
+    assert!(
+        err.contains("no labeled rows") || err.contains("empty"),
+        "says why: {err}"
+    );
     assert!(!m.exists());
 }
 
@@ -162,14 +182,26 @@ fn labels_differing_in_case_and_whitespace_are_normalized_and_reported() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let err = stderr(&out);
     // "FAVOR " (5 rows) and " Against" (3 rows) are reported with their counts
-    assert!(err.contains("\"FAVOR \"") && err.contains("\"favor\"") && err.contains("5 rows"), "{err}");
-    assert!(err.contains("\" Against\"") && err.contains("\"against\"") && err.contains("3 rows"), "{err}");
+    assert!(
+        err.contains("\"FAVOR \"") && err.contains("\"favor\"") && err.contains("5 rows"),
+        "{err}"
+    );
+    assert!(
+        err.contains("\" Against\"") && err.contains("\"against\"") && err.contains("3 rows"),
+        "{err}"
+    );
     // the model has exactly the three normalized labels
     let out = stance(&["inspect", m.to_str().unwrap()], &[]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let shown = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(shown.contains("against") && shown.contains("favor") && shown.contains("none"), "{shown}");
-    assert!(!shown.contains("FAVOR") && !shown.contains("Against"), "{shown}");
+    assert!(
+        shown.contains("against") && shown.contains("favor") && shown.contains("none"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("FAVOR") && !shown.contains("Against"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -177,17 +209,26 @@ fn rows_with_empty_text_are_skipped_counted_and_exit_1() {
     let dir = tempfile::tempdir().unwrap();
     let m = dir.path().join("m.bin");
     let out = train("empty_text.csv", &["stance"], &m, &[], &[]);
-    assert_eq!(code(&out), 1, "finished with reported row errors: {}", stderr(&out));
+    assert_eq!(
+        code(&out),
+        1,
+        "finished with reported row errors: {}",
+        stderr(&out)
+    );
     let err = stderr(&out);
     // one line per skipped row, naming file, record and reason
     for rec in ["record 4 ", "record 17 ", "record 25 "] {
         assert!(
-            err.lines().any(|l| l.contains("empty_text.csv") && l.contains(rec) && l.contains("empty")),
+            err.lines()
+                .any(|l| l.contains("empty_text.csv") && l.contains(rec) && l.contains("empty")),
             "reports {rec}: {err}"
         );
     }
     let summary = String::from_utf8_lossy(&out.stdout).into_owned() + &err;
-    assert!(summary.contains("27 rows"), "trained on the 27 remaining rows: {summary}");
+    assert!(
+        summary.contains("27 rows"),
+        "trained on the 27 remaining rows: {summary}"
+    );
     assert!(m.exists(), "the model is still written");
 }
 
@@ -198,7 +239,15 @@ fn assert_model_rejected(model: &Path, needle: &str) {
     let runs = [
         stance(&["inspect", model.to_str().unwrap()], &[]),
         stance(
-            &["eval", "--model", model.to_str().unwrap(), "--data", data.to_str().unwrap(), "--label-col", "stance"],
+            &[
+                "eval",
+                "--model",
+                model.to_str().unwrap(),
+                "--data",
+                data.to_str().unwrap(),
+                "--label-col",
+                "stance",
+            ],
             &[],
         ),
     ];
@@ -207,7 +256,10 @@ fn assert_model_rejected(model: &Path, needle: &str) {
         let err = stderr(&out);
         let name = model.file_name().unwrap().to_str().unwrap();
         assert!(err.contains(name), "names the file: {err}");
-        assert!(err.to_lowercase().contains(needle), "says {needle:?}: {err}");
+        assert!(
+            err.to_lowercase().contains(needle),
+            "says {needle:?}: {err}"
+        );
     }
 }
 
@@ -226,7 +278,11 @@ fn model_from_a_future_version_is_rejected() {
 fn truncated_model_is_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let (_, bytes) = valid_model(dir.path());
-    for (name, len) in [("half.bin", bytes.len() / 2), ("header.bin", 10), ("last.bin", bytes.len() - 1)] {
+    for (name, len) in [
+        ("half.bin", bytes.len() / 2),
+        ("header.bin", 10),
+        ("last.bin", bytes.len() - 1),
+    ] {
         let p = dir.path().join(name);
         std::fs::write(&p, &bytes[..len]).unwrap();
         assert_model_rejected(&p, "truncated");
@@ -256,8 +312,15 @@ fn valid_model_round_trips_through_inspect_and_eval() {
     let report = dir.path().join("r.json");
     let out = stance(
         &[
-            "eval", "--model", m.to_str().unwrap(), "--data", data.to_str().unwrap(),
-            "--label-col", "stance", "--report", report.to_str().unwrap(),
+            "eval",
+            "--model",
+            m.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--label-col",
+            "stance",
+            "--report",
+            report.to_str().unwrap(),
         ],
         &[],
     );

@@ -147,6 +147,7 @@ pub fn run_eval(a: EvalArgs) -> Result<Outcome, Error> {
         "model": a.model.display().to_string(),
         "data": a.data.describe(),
         "rows": data.texts.len(),
+        "skipped_rows": data.report.skipped.len(),
     });
     let mut report = EvalReport::from_confusions(&confusions, meta).map_err(eval_err)?;
     report.attach(&details);
@@ -187,6 +188,7 @@ pub fn run_cv(a: CvArgs) -> Result<Outcome, Error> {
         "command": "cv",
         "data": a.data.describe(),
         "rows": data.texts.len(),
+        "skipped_rows": data.report.skipped.len(),
         "folds": a.folds,
         "grouped": f.grouped,
         "seed": f.seed,

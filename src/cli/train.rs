@@ -226,6 +226,11 @@ pub fn run(a: TrainArgs) -> Result<Outcome, Error> {
     }
     bundle.save(&a.output)?;
     print_summary(&summary);
+    let skipped = data.report.skipped.len();
+    let normalized: usize = data.report.normalized.iter().map(|n| n.2).sum();
+    println!(
+        "{skipped} row(s) skipped (bad encoding, empty text, ragged: listed above), {normalized} label cell(s) normalized"
+    );
     let size = std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0);
     println!("wrote {} ({:.1} MB)", a.output.display(), size as f64 / 1e6);
     Ok(Outcome {
