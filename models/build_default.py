@@ -51,7 +51,12 @@ BASE_FLAGS = ["--word-ngrams", "1-2", "--char-ngrams", "2-5", "--min-df", "2"]
 GRID = {
     "logreg-C10": ["--model", "logreg", "--c", "10"],
     "logreg-C10-balanced": ["--model", "logreg", "--c", "10", "--class-weight", "balanced"],
+    "svm-C0.1-balanced": ["--model", "svm", "--c", "0.1", "--class-weight", "balanced"],
+    "svm-C0.1-balanced-nostem": ["--model", "svm", "--c", "0.1", "--class-weight", "balanced", "--no-stem"],
+    "svm-C0.2-balanced": ["--model", "svm", "--c", "0.2", "--class-weight", "balanced"],
     "svm-C0.3-balanced": ["--model", "svm", "--c", "0.3", "--class-weight", "balanced"],
+    "svm-C1-balanced": ["--model", "svm", "--c", "1", "--class-weight", "balanced"],
+    "nbsvm-C1-balanced": ["--model", "nbsvm", "--c", "1", "--class-weight", "balanced"],
 }
 
 
@@ -464,7 +469,7 @@ def main():
     for f in sorted(d.fold.unique()):
         tr = work / f"fold_{f}_train.csv"
         d[d.fold != f].to_csv(tr, index=False)
-        m = work / f"fold_{f}.stance"
+        m = work / f"fold_{f}_{chosen}.stance"
         if not m.exists():  # (reused when resuming in a kept --workdir)
             stance_train(tr, flags, m)
         for s in sources:
@@ -518,7 +523,11 @@ def main():
         "seeds_gold": {"trained_with_it": cfg["include_seeds_gold"], "ours": seeds_ours, "peer": seeds_peer},
         "build_seconds": time.time() - t_start,
     }
-    (MODELS / "build_report.json").write_text(json.dumps(result, indent=1, default=float) + "\n")
+    txt = json.dumps(result, indent=1, default=float)
+    # no machine paths in committed files
+    txt = txt.replace(str(ROOT) + "/", "").replace(str(work), "<workdir>").replace(str(shared), "<shared>")
+    (MODELS / "build_report.json").write_text(txt + "\n")
+    result = json.loads(txt)
     import write_card
     (MODELS / "MODEL_CARD.md").write_text(write_card.card(result))
     log("wrote models/default.stance, models/build_report.json, models/MODEL_CARD.md")
