@@ -54,6 +54,8 @@ GRID = {
     "svm-C0.1-balanced": ["--model", "svm", "--c", "0.1", "--class-weight", "balanced"],
     "svm-C0.1-balanced-nostem": ["--model", "svm", "--c", "0.1", "--class-weight", "balanced", "--no-stem"],
     "svm-C0.2-balanced": ["--model", "svm", "--c", "0.2", "--class-weight", "balanced"],
+    "svm-C0.2-balanced-word13": ["--model", "svm", "--c", "0.2", "--class-weight", "balanced", "--word-ngrams", "1-3"],
+    "svm-C0.2-balanced-mindf1": ["--model", "svm", "--c", "0.2", "--class-weight", "balanced", "--min-df", "1"],
     "svm-C0.3-balanced": ["--model", "svm", "--c", "0.3", "--class-weight", "balanced"],
     "svm-C1-balanced": ["--model", "svm", "--c", "1", "--class-weight", "balanced"],
     "nbsvm-C1-balanced": ["--model", "nbsvm", "--c", "1", "--class-weight", "balanced"],
@@ -290,6 +292,19 @@ def run(cmd, **kw):
     return r
 
 
+def with_base(flags):
+    """BASE_FLAGS with the options that `flags` sets itself removed, then `flags`."""
+    own = {f for f in flags if f.startswith("--")}
+    base, i = [], 0
+    while i < len(BASE_FLAGS):
+        if BASE_FLAGS[i] in own:
+            i += 2
+        else:
+            base.append(BASE_FLAGS[i])
+            i += 1
+    return base + list(flags)
+
+
 def label_flags():
     return sum((["--label-col", h] for h in HEADS), [])
 
@@ -299,13 +314,13 @@ def stance_cv(data, flags, report, k):
         log("reusing", report)
         return json.loads(Path(report).read_text())
     run([stance_bin(), "cv", "--data", data, "--id-col", "id", *label_flags(), "--group-col", "fold",
-         "--folds", k, *BASE_FLAGS, *flags, "--report", report])
+         "--folds", k, *with_base(flags), "--report", report])
     return json.loads(Path(report).read_text())
 
 
 def stance_train(data, flags, out):
-    r = run([stance_bin(), "train", "--data", data, "--id-col", "id", *label_flags(), *BASE_FLAGS,
-             *flags, "--output", out])
+    r = run([stance_bin(), "train", "--data", data, "--id-col", "id", *label_flags(), *with_base(flags),
+             "--output", out])
     return r.stdout
 
 

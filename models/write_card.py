@@ -123,7 +123,8 @@ def card(r):
     A("## Settings and how they were chosen")
     A("")
     A("Shared by all candidates: `" + " ".join(r["base_flags"]) + "` (word 1-2 and char 2-5 n-grams within word "
-      "boundaries, sublinear TF, stemming on, minimum document frequency 2 to keep the file small). Candidates, "
+      "boundaries, sublinear TF, stemming on, minimum document frequency 2 to keep the file small) unless a candidate "
+      "sets the option itself. Candidates, "
       "scored by grouped 5-fold `stance cv` (macro-F1 pooled over the held-out folds); the one with the highest mean "
       "macro-F1 over the three heads is shipped:")
     A("")
