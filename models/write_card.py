@@ -64,7 +64,10 @@ def card(r):
     A("")
     A("All knobs (sampling caps, sentiment thresholds, seed, folds, grouping) are in `models/recipe.toml`; the "
       "settings grid is `GRID` in `models/build_default.py`. The build writes the model, `models/build_report.json` "
-      "(every measured figure) and this card. Intermediate files with text stay in a temp dir outside the repository.")
+      "(every measured figure) and this card. Intermediate files with text stay in a temp dir outside the repository. "
+      "The build is deterministic (fixed seeds). It takes roughly half an hour on two cores, most of it the "
+      "scikit-learn peer (run concurrently); `--workdir DIR` keeps the intermediate files and lets an interrupted "
+      "build resume (finished CV reports and fold models are reused), `--skip-peer` leaves the peer out.")
     A("")
     A("## Training data")
     A("")
