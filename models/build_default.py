@@ -405,6 +405,8 @@ def main():
     ap.add_argument("--workdir", help="keep intermediate files here (default: a temp dir, removed)")
     ap.add_argument("--settings", help="comma-separated subset of the grid to try (default: all)")
     ap.add_argument("--skip-peer", action="store_true", help="do not run the scikit-learn peer")
+    ap.add_argument("--table-only", action="store_true",
+                    help="only write the training table (train.csv, with group and fold columns) to --workdir")
     ap.add_argument("--peer-worker", metavar="WORKDIR", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.peer_worker:
@@ -433,6 +435,8 @@ def main():
     seeds.to_csv(seeds_csv, index=False)
     log(f"{len(d)} rows, {d.group.nunique()} groups ({near} near-duplicate joins), folds "
         + str(d.fold.value_counts().sort_index().to_dict()))
+    if a.table_only:
+        return 0
     data_stats = {
         "rows": len(d), "groups": int(d.group.nunique()), "near_dup_joins": near,
         "ruw_groups": int(d[d.source == "ruw"].group.nunique()),

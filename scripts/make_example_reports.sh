@@ -2,7 +2,8 @@
 # Regenerates the example reports in docs/examples/ (HTML, JSON, Markdown):
 #   semeval_eval.*  a model trained on the SemEval-2016 Task 6 training data (five target heads),
 #                   evaluated on the subtask A gold test data;
-#   semeval_cv.*    5-fold cross-validation of the same setup on the training data.
+#   semeval_cv.*    5-fold cross-validation of the same setup on the training data;
+#   default_cv.*    grouped 5-fold cross-validation of the default model's recipe (models/).
 # SemEval tweets must not be redistributed, so the reports are written with --redact: example
 # rows keep their labels, confidences and features, but not their text.
 #
@@ -41,4 +42,14 @@ model=target/examples/semeval.stance
   --report "$out/semeval_cv.html" --report "$out/semeval_cv.json" --report "$out/semeval_cv.md" \
   > /dev/null
 "$stance" compare "$out/semeval_cv.json" "$out/semeval_eval.json" --markdown > "$out/semeval_cv_vs_test.md"
+
+# The default model's cross-validation: its training table (built by the recipe, with the same
+# grouped folds as models/MODEL_CARD.md) and its chosen settings. RUW tweets must not be
+# redistributed either: --redact.
+python3 models/build_default.py --shared "$shared" --workdir target/examples/default --table-only
+"$stance" cv --data target/examples/default/train.csv --id-col id \
+  --label-col negotiation --label-col aid --label-col sentiment --group-col fold --folds 5 \
+  --word-ngrams 1-2 --char-ngrams 2-5 --min-df 2 --model svm --c 0.2 --class-weight balanced --redact \
+  --report "$out/default_cv.html" --report "$out/default_cv.json" --report "$out/default_cv.md" \
+  > /dev/null
 ls -l "$out"
