@@ -23,6 +23,71 @@
 //! to stderr; with `STANCE_SVM_TRACE`, the dual solver prints its number of passes. Nothing
 //! else reads the environment.
 
+/// Builder setters on a `XParams(ValidXParams)` newtype: `fn name(mut self, name: T) -> Self`.
+macro_rules! setters {
+    ($($(#[$m:meta])* $f:ident: $t:ty),* $(,)?) => {
+        $(
+            $(#[$m])*
+            pub fn $f(mut self, $f: $t) -> Self {
+                self.0.$f = $f;
+                self
+            }
+        )*
+    };
+}
+
+/// Getters of `Copy` fields on a `ValidXParams`.
+macro_rules! getters {
+    ($($f:ident: $t:ty),* $(,)?) => {
+        $(
+            pub fn $f(&self) -> $t {
+                self.$f
+            }
+        )*
+    };
+}
+
+/// linfa's `ParamGuard` for `$params` (a newtype over `$valid`, checked by `$check`) and `Fit`
+/// for `$valid` (targets collected into a `Vec`, then `$fit` with `$x`, `$y`, `$p` bound).
+macro_rules! linfa_params {
+    ($params:ident => $valid:ident, check: $check:expr, fit: |$x:ident, $y:ident, $p:ident| $fit:expr) => {
+        impl linfa::ParamGuard for $params {
+            type Checked = $valid;
+            type Error = $crate::model::ModelError;
+
+            fn check_ref(&self) -> Result<&$valid, $crate::model::ModelError> {
+                $check(&self.0)?;
+                Ok(&self.0)
+            }
+
+            fn check(self) -> Result<$valid, $crate::model::ModelError> {
+                $check(&self.0)?;
+                Ok(self.0)
+            }
+        }
+
+        impl
+            linfa::traits::Fit<
+                $crate::SparseRows,
+                ndarray::Array1<usize>,
+                $crate::model::ModelError,
+            > for $valid
+        {
+            type Object = $crate::model::LinearModel;
+
+            fn fit(
+                &self,
+                dataset: &linfa::DatasetBase<$crate::SparseRows, ndarray::Array1<usize>>,
+            ) -> Result<$crate::model::LinearModel, $crate::model::ModelError> {
+                let $y: Vec<usize> = dataset.targets().iter().copied().collect();
+                let $x = dataset.records();
+                let $p = self;
+                $fit
+            }
+        }
+    };
+}
+
 pub mod bayes;
 pub mod error;
 pub mod kfold;
