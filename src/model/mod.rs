@@ -308,27 +308,20 @@ pub fn train(
             beta,
             tol,
             max_iter,
-        } => {
-            let p = NbSvmParams::new(n_classes)
-                .c(c)
-                .alpha(alpha)
-                .beta(beta)
-                .tol(tol)
-                .max_iter(max_iter)
-                .class_weight(cw)
-                .seed(seed)
-                .check()?;
-            fit_nbsvm(x, y, &p)
         }
-        Learner::NbLogistic {
+        | Learner::NbLogistic {
             c,
             alpha,
             beta,
             tol,
             max_iter,
         } => {
+            let base = match learner {
+                Learner::NbLogistic { .. } => NbBase::Logistic,
+                _ => NbBase::Svm,
+            };
             let p = NbSvmParams::new(n_classes)
-                .base(NbBase::Logistic)
+                .base(base)
                 .c(c)
                 .alpha(alpha)
                 .beta(beta)
