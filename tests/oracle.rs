@@ -13,7 +13,7 @@ use linfa::prelude::*;
 use linfa_bayes::{MultinomialNb, NaiveBayes};
 use linfa_logistic::{LogisticRegression, MultiLogisticRegression};
 use ndarray::{Array1, Array2};
-use stance::model::{fit_logistic, fit_nb, LogisticParams, NbParams};
+use stance::model::{fit_logistic, fit_nb, LinearModel, LogisticParams, NbParams, SolverInfo};
 use stance::SparseRows;
 
 /// Max |p_ours - p_linfa| allowed for logistic probabilities.
@@ -64,19 +64,25 @@ fn max_abs_diff(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// Our logistic regression at `C = c`, solved tightly; asserts that the solver converged.
+fn fit_ours(x: &SparseRows, y: &[usize], n_classes: usize, c: f64) -> (LinearModel, SolverInfo) {
+    let p = LogisticParams::new(n_classes)
+        .c(c)
+        .tol(1e-8)
+        .max_iter(2000)
+        .check()
+        .unwrap();
+    let (ours, info) = fit_logistic(x, y, &p).unwrap();
+    assert!(info.converged, "{info:?}");
+    (ours, info)
+}
+
 #[test]
 fn multinomial_logistic_matches_linfa() {
     for &c in &[0.1, 1.0, 10.0] {
         let (x, y) = dataset(200, 30, 3, 7);
         let dense = x.to_dense(1 << 20).unwrap();
-        let p = LogisticParams::new(3)
-            .c(c)
-            .tol(1e-8)
-            .max_iter(2000)
-            .check()
-            .unwrap();
-        let (ours, info) = fit_logistic(&x, &y, &p).unwrap();
-        assert!(info.converged, "{info:?}");
+        let (ours, info) = fit_ours(&x, &y, 3, c);
 
         let theirs = MultiLogisticRegression::default()
             .alpha(1.0 / c)
@@ -101,14 +107,7 @@ fn multinomial_logistic_matches_linfa_across_row_blocks() {
     let (x, y) = dataset(9000, 24, 3, 5);
     let dense = x.to_dense(1 << 24).unwrap();
     let c = 0.5;
-    let p = LogisticParams::new(3)
-        .c(c)
-        .tol(1e-8)
-        .max_iter(2000)
-        .check()
-        .unwrap();
-    let (ours, info) = fit_logistic(&x, &y, &p).unwrap();
-    assert!(info.converged, "{info:?}");
+    let (ours, info) = fit_ours(&x, &y, 3, c);
     let theirs = MultiLogisticRegression::default()
         .alpha(1.0 / c)
         .gradient_tolerance(1e-8)
@@ -130,14 +129,7 @@ fn binary_logistic_matches_linfa() {
     for &c in &[0.1, 1.0, 10.0] {
         let (x, y) = dataset(200, 30, 2, 11);
         let dense = x.to_dense(1 << 20).unwrap();
-        let p = LogisticParams::new(2)
-            .c(c)
-            .tol(1e-8)
-            .max_iter(2000)
-            .check()
-            .unwrap();
-        let (ours, info) = fit_logistic(&x, &y, &p).unwrap();
-        assert!(info.converged, "{info:?}");
+        let (ours, info) = fit_ours(&x, &y, 2, c);
 
         let theirs = LogisticRegression::default()
             .alpha(1.0 / c)

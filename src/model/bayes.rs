@@ -11,9 +11,6 @@
 //! unseen feature never gets a `-inf` weight, which the persisted form could not carry.
 //! Class weights scale each row's counts (as scikit-learn's `sample_weight`).
 
-use linfa::prelude::*;
-use linfa::ParamGuard;
-use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 
 use super::error::ModelError;
@@ -40,15 +37,7 @@ pub struct ValidNbParams {
 }
 
 impl ValidNbParams {
-    pub fn kind(&self) -> NbKind {
-        self.kind
-    }
-    pub fn alpha(&self) -> f64 {
-        self.alpha
-    }
-    pub fn n_classes(&self) -> usize {
-        self.n_classes
-    }
+    getters!(kind: NbKind, alpha: f64, n_classes: usize);
 }
 
 /// Naive Bayes hyper-parameters (default `alpha = 1`, Laplace smoothing).
@@ -72,48 +61,16 @@ impl NbParams {
             class_weight: ClassWeight::None,
         })
     }
-    pub fn alpha(mut self, alpha: f64) -> Self {
-        self.0.alpha = alpha;
-        self
-    }
-    pub fn n_classes(mut self, n_classes: usize) -> Self {
-        self.0.n_classes = n_classes;
-        self
-    }
-    pub fn class_weight(mut self, class_weight: ClassWeight) -> Self {
-        self.0.class_weight = class_weight;
-        self
-    }
+    setters!(alpha: f64, n_classes: usize, class_weight: ClassWeight);
 }
 
-impl ParamGuard for NbParams {
-    type Checked = ValidNbParams;
-    type Error = ModelError;
-
-    fn check_ref(&self) -> Result<&Self::Checked, Self::Error> {
-        check_alpha(self.0.alpha)?;
-        check_n_classes(self.0.n_classes)?;
-        self.0.class_weight.check(self.0.n_classes)?;
-        Ok(&self.0)
-    }
-
-    fn check(self) -> Result<Self::Checked, Self::Error> {
-        self.check_ref()?;
-        Ok(self.0)
-    }
+fn check(p: &ValidNbParams) -> Result<(), ModelError> {
+    check_alpha(p.alpha)?;
+    check_n_classes(p.n_classes)?;
+    p.class_weight.check(p.n_classes)
 }
 
-impl Fit<SparseRows, Array1<usize>, ModelError> for ValidNbParams {
-    type Object = LinearModel;
-
-    fn fit(
-        &self,
-        dataset: &DatasetBase<SparseRows, Array1<usize>>,
-    ) -> Result<LinearModel, ModelError> {
-        let y: Vec<usize> = dataset.targets().iter().copied().collect();
-        fit_nb(dataset.records(), &y, self)
-    }
-}
+linfa_params!(NbParams => ValidNbParams, check: check, fit: |x, y, p| fit_nb(x, &y, p));
 
 /// Per-class feature totals, feature-major (`n_features * n_classes`), and class totals.
 pub(crate) fn class_feature_counts(

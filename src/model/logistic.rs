@@ -18,17 +18,13 @@
 //! are formed over fixed-size chunks merged in order, so results are bit-identical for any
 //! number of rayon threads.
 
-use linfa::prelude::*;
-use linfa::ParamGuard;
-use ndarray::Array1;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::error::ModelError;
 use super::linear::{LinearModel, Link, ABSENT_CLASS_INTERCEPT};
 use super::weights::{
-    check_c, check_data, check_max_iter, check_n_classes, check_tol, require_two_classes,
-    ClassWeight,
+    check_c, check_data, check_max_iter, check_solver, check_tol, require_two_classes, ClassWeight,
 };
 use crate::SparseRows;
 
@@ -51,18 +47,7 @@ pub struct ValidLogisticParams {
 }
 
 impl ValidLogisticParams {
-    pub fn c(&self) -> f64 {
-        self.c
-    }
-    pub fn tol(&self) -> f64 {
-        self.tol
-    }
-    pub fn max_iter(&self) -> usize {
-        self.max_iter
-    }
-    pub fn n_classes(&self) -> usize {
-        self.n_classes
-    }
+    getters!(c: f64, tol: f64, max_iter: usize, n_classes: usize);
     pub fn class_weight(&self) -> &ClassWeight {
         &self.class_weight
     }
@@ -85,58 +70,17 @@ impl LogisticParams {
             class_weight: ClassWeight::None,
         })
     }
-    pub fn c(mut self, c: f64) -> Self {
-        self.0.c = c;
-        self
-    }
-    pub fn tol(mut self, tol: f64) -> Self {
-        self.0.tol = tol;
-        self
-    }
-    pub fn max_iter(mut self, max_iter: usize) -> Self {
-        self.0.max_iter = max_iter;
-        self
-    }
-    pub fn n_classes(mut self, n_classes: usize) -> Self {
-        self.0.n_classes = n_classes;
-        self
-    }
-    pub fn class_weight(mut self, class_weight: ClassWeight) -> Self {
-        self.0.class_weight = class_weight;
-        self
-    }
+    setters!(c: f64, tol: f64, max_iter: usize, n_classes: usize, class_weight: ClassWeight);
 }
 
-impl ParamGuard for LogisticParams {
-    type Checked = ValidLogisticParams;
-    type Error = ModelError;
-
-    fn check_ref(&self) -> Result<&Self::Checked, Self::Error> {
-        check_c(self.0.c)?;
-        check_tol(self.0.tol)?;
-        check_max_iter(self.0.max_iter)?;
-        check_n_classes(self.0.n_classes)?;
-        self.0.class_weight.check(self.0.n_classes)?;
-        Ok(&self.0)
-    }
-
-    fn check(self) -> Result<Self::Checked, Self::Error> {
-        self.check_ref()?;
-        Ok(self.0)
-    }
+fn check(p: &ValidLogisticParams) -> Result<(), ModelError> {
+    check_c(p.c)?;
+    check_solver(p.tol, p.max_iter, p.n_classes, &p.class_weight)
 }
 
-impl Fit<SparseRows, Array1<usize>, ModelError> for ValidLogisticParams {
-    type Object = LinearModel;
-
-    fn fit(
-        &self,
-        dataset: &DatasetBase<SparseRows, Array1<usize>>,
-    ) -> Result<LinearModel, ModelError> {
-        let y: Vec<usize> = dataset.targets().iter().copied().collect();
-        fit_logistic(dataset.records(), &y, self).map(|(m, _)| m)
-    }
-}
+linfa_params!(LogisticParams => ValidLogisticParams, check: check, fit: |x, y, p| {
+    fit_logistic(x, &y, p).map(|(m, _)| m)
+});
 
 /// How the solver stopped.
 #[derive(Debug, Clone, Copy, PartialEq)]

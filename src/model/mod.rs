@@ -23,6 +23,71 @@
 //! to stderr; with `STANCE_SVM_TRACE`, the dual solver prints its number of passes. Nothing
 //! else reads the environment.
 
+/// Builder setters on a `XParams(ValidXParams)` newtype: `fn name(mut self, name: T) -> Self`.
+macro_rules! setters {
+    ($($(#[$m:meta])* $f:ident: $t:ty),* $(,)?) => {
+        $(
+            $(#[$m])*
+            pub fn $f(mut self, $f: $t) -> Self {
+                self.0.$f = $f;
+                self
+            }
+        )*
+    };
+}
+
+/// Getters of `Copy` fields on a `ValidXParams`.
+macro_rules! getters {
+    ($($f:ident: $t:ty),* $(,)?) => {
+        $(
+            pub fn $f(&self) -> $t {
+                self.$f
+            }
+        )*
+    };
+}
+
+/// linfa's `ParamGuard` for `$params` (a newtype over `$valid`, checked by `$check`) and `Fit`
+/// for `$valid` (targets collected into a `Vec`, then `$fit` with `$x`, `$y`, `$p` bound).
+macro_rules! linfa_params {
+    ($params:ident => $valid:ident, check: $check:expr, fit: |$x:ident, $y:ident, $p:ident| $fit:expr) => {
+        impl linfa::ParamGuard for $params {
+            type Checked = $valid;
+            type Error = $crate::model::ModelError;
+
+            fn check_ref(&self) -> Result<&$valid, $crate::model::ModelError> {
+                $check(&self.0)?;
+                Ok(&self.0)
+            }
+
+            fn check(self) -> Result<$valid, $crate::model::ModelError> {
+                $check(&self.0)?;
+                Ok(self.0)
+            }
+        }
+
+        impl
+            linfa::traits::Fit<
+                $crate::SparseRows,
+                ndarray::Array1<usize>,
+                $crate::model::ModelError,
+            > for $valid
+        {
+            type Object = $crate::model::LinearModel;
+
+            fn fit(
+                &self,
+                dataset: &linfa::DatasetBase<$crate::SparseRows, ndarray::Array1<usize>>,
+            ) -> Result<$crate::model::LinearModel, $crate::model::ModelError> {
+                let $y: Vec<usize> = dataset.targets().iter().copied().collect();
+                let $x = dataset.records();
+                let $p = self;
+                $fit
+            }
+        }
+    };
+}
+
 pub mod bayes;
 pub mod error;
 pub mod kfold;
@@ -64,167 +129,111 @@ fn default_alpha() -> f64 {
     1.0
 }
 
-/// A learner and its hyper-parameters, as stored in configuration and bundles.
-///
-/// In human-readable formats (JSON, TOML) it is tagged by `"type"` (`{"type": "Svm", "c": 1}`)
-/// and missing `tol`/`max_iter`/`beta`/`alpha` fields take scikit-learn's defaults; binary
-/// formats (bincode cannot read internally tagged enums) get a plain externally tagged form.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Learner {
-    /// L2 logistic regression (multinomial; binomial for two classes), L-BFGS.
-    Logistic { c: f64, tol: f64, max_iter: usize },
-    /// Linear SVM, squared hinge, one-vs-rest dual coordinate descent, Platt probabilities.
-    Svm { c: f64, tol: f64, max_iter: usize },
-    /// Multinomial naive Bayes.
-    MultinomialNb { alpha: f64 },
-    /// Complement naive Bayes.
-    ComplementNb { alpha: f64 },
-    /// SVM on NB-log-ratio-scaled features (Wang & Manning 2012).
-    NbSvm {
-        c: f64,
-        alpha: f64,
-        beta: f64,
-        tol: f64,
-        max_iter: usize,
-    },
-    /// Logistic regression on NB-log-ratio-scaled features (one-vs-rest, Platt).
-    NbLogistic {
-        c: f64,
-        alpha: f64,
-        beta: f64,
-        tol: f64,
-        max_iter: usize,
-    },
-}
+/// Defines [`Learner`] and its two serde forms from one list of variants, and the conversions
+/// between them (the three enums have identical variants). A field's `= "path"` names its
+/// default in the tagged form (a missing field takes it); the plain form always has every field.
+macro_rules! learners {
+    ($(
+        $(#[$doc:meta])*
+        $v:ident { $($f:ident: $t:ty $(= $default:literal)?),* $(,)? }
+    )*) => {
+        /// A learner and its hyper-parameters, as stored in configuration and bundles.
+        ///
+        /// In human-readable formats (JSON, TOML) it is tagged by `"type"`
+        /// (`{"type": "Svm", "c": 1}`) and missing `tol`/`max_iter`/`beta`/`alpha` fields take
+        /// scikit-learn's defaults; binary formats (bincode cannot read internally tagged enums)
+        /// get a plain externally tagged form.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum Learner {
+            $($(#[$doc])* $v { $($f: $t),* },)*
+        }
 
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "type")]
-enum LearnerTagged {
-    Logistic {
-        c: f64,
-        #[serde(default = "default_tol")]
-        tol: f64,
-        #[serde(default = "default_logistic_iter")]
-        max_iter: usize,
-    },
-    Svm {
-        c: f64,
-        #[serde(default = "default_tol")]
-        tol: f64,
-        #[serde(default = "default_svm_iter")]
-        max_iter: usize,
-    },
-    MultinomialNb {
-        #[serde(default = "default_alpha")]
-        alpha: f64,
-    },
-    ComplementNb {
-        #[serde(default = "default_alpha")]
-        alpha: f64,
-    },
-    NbSvm {
-        c: f64,
-        #[serde(default = "default_alpha")]
-        alpha: f64,
-        #[serde(default = "default_beta")]
-        beta: f64,
-        #[serde(default = "default_tol")]
-        tol: f64,
-        #[serde(default = "default_svm_iter")]
-        max_iter: usize,
-    },
-    NbLogistic {
-        c: f64,
-        #[serde(default = "default_alpha")]
-        alpha: f64,
-        #[serde(default = "default_beta")]
-        beta: f64,
-        #[serde(default = "default_tol")]
-        tol: f64,
-        #[serde(default = "default_logistic_iter")]
-        max_iter: usize,
-    },
-}
+        #[derive(Serialize, Deserialize)]
+        #[serde(tag = "type")]
+        enum LearnerTagged {
+            $($v { $($(#[serde(default = $default)])? $f: $t),* },)*
+        }
 
-#[derive(Serialize, Deserialize)]
-enum LearnerPlain {
-    Logistic {
-        c: f64,
-        tol: f64,
-        max_iter: usize,
-    },
-    Svm {
-        c: f64,
-        tol: f64,
-        max_iter: usize,
-    },
-    MultinomialNb {
-        alpha: f64,
-    },
-    ComplementNb {
-        alpha: f64,
-    },
-    NbSvm {
-        c: f64,
-        alpha: f64,
-        beta: f64,
-        tol: f64,
-        max_iter: usize,
-    },
-    NbLogistic {
-        c: f64,
-        alpha: f64,
-        beta: f64,
-        tol: f64,
-        max_iter: usize,
-    },
-}
+        #[derive(Serialize, Deserialize)]
+        enum LearnerPlain {
+            $($v { $($f: $t),* },)*
+        }
 
-/// Converts between the three enums, which have identical variants.
-macro_rules! convert_learner {
-    ($from:ident, $to:ident, $v:expr) => {
-        match $v {
-            $from::Logistic { c, tol, max_iter } => $to::Logistic { c, tol, max_iter },
-            $from::Svm { c, tol, max_iter } => $to::Svm { c, tol, max_iter },
-            $from::MultinomialNb { alpha } => $to::MultinomialNb { alpha },
-            $from::ComplementNb { alpha } => $to::ComplementNb { alpha },
-            $from::NbSvm {
-                c,
-                alpha,
-                beta,
-                tol,
-                max_iter,
-            } => $to::NbSvm {
-                c,
-                alpha,
-                beta,
-                tol,
-                max_iter,
-            },
-            $from::NbLogistic {
-                c,
-                alpha,
-                beta,
-                tol,
-                max_iter,
-            } => $to::NbLogistic {
-                c,
-                alpha,
-                beta,
-                tol,
-                max_iter,
-            },
+        impl From<&Learner> for LearnerTagged {
+            fn from(l: &Learner) -> Self {
+                match *l {
+                    $(Learner::$v { $($f),* } => Self::$v { $($f),* },)*
+                }
+            }
+        }
+
+        impl From<&Learner> for LearnerPlain {
+            fn from(l: &Learner) -> Self {
+                match *l {
+                    $(Learner::$v { $($f),* } => Self::$v { $($f),* },)*
+                }
+            }
+        }
+
+        impl From<LearnerTagged> for Learner {
+            fn from(l: LearnerTagged) -> Self {
+                match l {
+                    $(LearnerTagged::$v { $($f),* } => Self::$v { $($f),* },)*
+                }
+            }
+        }
+
+        impl From<LearnerPlain> for Learner {
+            fn from(l: LearnerPlain) -> Self {
+                match l {
+                    $(LearnerPlain::$v { $($f),* } => Self::$v { $($f),* },)*
+                }
+            }
         }
     };
 }
 
+learners! {
+    /// L2 logistic regression (multinomial; binomial for two classes), L-BFGS.
+    Logistic {
+        c: f64,
+        tol: f64 = "default_tol",
+        max_iter: usize = "default_logistic_iter",
+    }
+    /// Linear SVM, squared hinge, one-vs-rest dual coordinate descent, Platt probabilities.
+    Svm {
+        c: f64,
+        tol: f64 = "default_tol",
+        max_iter: usize = "default_svm_iter",
+    }
+    /// Multinomial naive Bayes.
+    MultinomialNb { alpha: f64 = "default_alpha" }
+    /// Complement naive Bayes.
+    ComplementNb { alpha: f64 = "default_alpha" }
+    /// SVM on NB-log-ratio-scaled features (Wang & Manning 2012).
+    NbSvm {
+        c: f64,
+        alpha: f64 = "default_alpha",
+        beta: f64 = "default_beta",
+        tol: f64 = "default_tol",
+        max_iter: usize = "default_svm_iter",
+    }
+    /// Logistic regression on NB-log-ratio-scaled features (one-vs-rest, Platt).
+    NbLogistic {
+        c: f64,
+        alpha: f64 = "default_alpha",
+        beta: f64 = "default_beta",
+        tol: f64 = "default_tol",
+        max_iter: usize = "default_logistic_iter",
+    }
+}
+
 impl Serialize for Learner {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let l = self.clone();
         if s.is_human_readable() {
-            convert_learner!(Learner, LearnerTagged, l).serialize(s)
+            LearnerTagged::from(self).serialize(s)
         } else {
-            convert_learner!(Learner, LearnerPlain, l).serialize(s)
+            LearnerPlain::from(self).serialize(s)
         }
     }
 }
@@ -232,9 +241,9 @@ impl Serialize for Learner {
 impl<'de> Deserialize<'de> for Learner {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Ok(if d.is_human_readable() {
-            convert_learner!(LearnerTagged, Learner, LearnerTagged::deserialize(d)?)
+            LearnerTagged::deserialize(d)?.into()
         } else {
-            convert_learner!(LearnerPlain, Learner, LearnerPlain::deserialize(d)?)
+            LearnerPlain::deserialize(d)?.into()
         })
     }
 }
@@ -299,27 +308,20 @@ pub fn train(
             beta,
             tol,
             max_iter,
-        } => {
-            let p = NbSvmParams::new(n_classes)
-                .c(c)
-                .alpha(alpha)
-                .beta(beta)
-                .tol(tol)
-                .max_iter(max_iter)
-                .class_weight(cw)
-                .seed(seed)
-                .check()?;
-            fit_nbsvm(x, y, &p)
         }
-        Learner::NbLogistic {
+        | Learner::NbLogistic {
             c,
             alpha,
             beta,
             tol,
             max_iter,
         } => {
+            let base = match learner {
+                Learner::NbLogistic { .. } => NbBase::Logistic,
+                _ => NbBase::Svm,
+            };
             let p = NbSvmParams::new(n_classes)
-                .base(NbBase::Logistic)
+                .base(base)
                 .c(c)
                 .alpha(alpha)
                 .beta(beta)

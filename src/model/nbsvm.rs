@@ -14,9 +14,6 @@
 //! persisted model could not apply it; TF-IDF values are used as they are. Probabilities are
 //! Platt-scaled margins as for the plain SVM.
 
-use linfa::prelude::*;
-use linfa::ParamGuard;
-use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 
 use super::error::ModelError;
@@ -24,8 +21,7 @@ use super::linear::LinearModel;
 use super::logistic::{check_rows_u32, lbfgs, Problem};
 use super::svm::{dual_cd, ovr};
 use super::weights::{
-    check_alpha, check_c, check_data, check_max_iter, check_n_classes, check_tol,
-    require_two_classes, ClassWeight,
+    check_alpha, check_c, check_data, check_solver, require_two_classes, ClassWeight,
 };
 use crate::SparseRows;
 
@@ -72,43 +68,18 @@ impl NbSvmParams {
             base: NbBase::Svm,
         })
     }
-    /// The base learner (SVM by default).
-    pub fn base(mut self, base: NbBase) -> Self {
-        self.0.base = base;
-        self
-    }
-    pub fn c(mut self, c: f64) -> Self {
-        self.0.c = c;
-        self
-    }
-    pub fn alpha(mut self, alpha: f64) -> Self {
-        self.0.alpha = alpha;
-        self
-    }
-    pub fn beta(mut self, beta: f64) -> Self {
-        self.0.beta = beta;
-        self
-    }
-    pub fn tol(mut self, tol: f64) -> Self {
-        self.0.tol = tol;
-        self
-    }
-    pub fn max_iter(mut self, max_iter: usize) -> Self {
-        self.0.max_iter = max_iter;
-        self
-    }
-    pub fn n_classes(mut self, n_classes: usize) -> Self {
-        self.0.n_classes = n_classes;
-        self
-    }
-    pub fn class_weight(mut self, class_weight: ClassWeight) -> Self {
-        self.0.class_weight = class_weight;
-        self
-    }
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.0.seed = seed;
-        self
-    }
+    setters!(
+        /// The base learner (SVM by default).
+        base: NbBase,
+        c: f64,
+        alpha: f64,
+        beta: f64,
+        tol: f64,
+        max_iter: usize,
+        n_classes: usize,
+        class_weight: ClassWeight,
+        seed: u64,
+    );
 }
 
 fn check(p: &ValidNbSvmParams) -> Result<(), ModelError> {
@@ -117,38 +88,10 @@ fn check(p: &ValidNbSvmParams) -> Result<(), ModelError> {
     if !(0.0..=1.0).contains(&p.beta) {
         return Err(ModelError::InvalidBeta(p.beta));
     }
-    check_tol(p.tol)?;
-    check_max_iter(p.max_iter)?;
-    check_n_classes(p.n_classes)?;
-    p.class_weight.check(p.n_classes)
+    check_solver(p.tol, p.max_iter, p.n_classes, &p.class_weight)
 }
 
-impl ParamGuard for NbSvmParams {
-    type Checked = ValidNbSvmParams;
-    type Error = ModelError;
-
-    fn check_ref(&self) -> Result<&Self::Checked, Self::Error> {
-        check(&self.0)?;
-        Ok(&self.0)
-    }
-
-    fn check(self) -> Result<Self::Checked, Self::Error> {
-        check(&self.0)?;
-        Ok(self.0)
-    }
-}
-
-impl Fit<SparseRows, Array1<usize>, ModelError> for ValidNbSvmParams {
-    type Object = LinearModel;
-
-    fn fit(
-        &self,
-        dataset: &DatasetBase<SparseRows, Array1<usize>>,
-    ) -> Result<LinearModel, ModelError> {
-        let y: Vec<usize> = dataset.targets().iter().copied().collect();
-        fit_nbsvm(dataset.records(), &y, self)
-    }
-}
+linfa_params!(NbSvmParams => ValidNbSvmParams, check: check, fit: |x, y, p| fit_nbsvm(x, &y, p));
 
 /// `x` with column `j` multiplied by `r[j]` (same sparsity pattern).
 fn scale_columns(x: &SparseRows, r: &[f64]) -> SparseRows {

@@ -21,16 +21,13 @@
 //! class gets `w`, the lower `-w`, so argmax is the sign of the margin and the two Platt
 //! sigmoids are complementary.
 
-use linfa::prelude::*;
-use linfa::ParamGuard;
-use ndarray::Array1;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::error::ModelError;
 use super::linear::{LinearModel, Link, ABSENT_CLASS_INTERCEPT};
 use super::weights::{
-    check_c, check_data, check_max_iter, check_n_classes, check_tol, require_two_classes, sub_seed,
+    check_c, check_data, check_max_iter, check_solver, check_tol, require_two_classes, sub_seed,
     ClassWeight, DataSummary, SplitMix64,
 };
 use crate::SparseRows;
@@ -47,23 +44,9 @@ pub struct ValidSvmParams {
 }
 
 impl ValidSvmParams {
-    pub fn c(&self) -> f64 {
-        self.c
-    }
-    pub fn tol(&self) -> f64 {
-        self.tol
-    }
-    pub fn max_iter(&self) -> usize {
-        self.max_iter
-    }
-    pub fn n_classes(&self) -> usize {
-        self.n_classes
-    }
+    getters!(c: f64, tol: f64, max_iter: usize, n_classes: usize, seed: u64);
     pub fn class_weight(&self) -> &ClassWeight {
         &self.class_weight
-    }
-    pub fn seed(&self) -> u64 {
-        self.seed
     }
 }
 
@@ -83,62 +66,22 @@ impl SvmParams {
             seed: 0,
         })
     }
-    pub fn c(mut self, c: f64) -> Self {
-        self.0.c = c;
-        self
-    }
-    pub fn tol(mut self, tol: f64) -> Self {
-        self.0.tol = tol;
-        self
-    }
-    pub fn max_iter(mut self, max_iter: usize) -> Self {
-        self.0.max_iter = max_iter;
-        self
-    }
-    pub fn n_classes(mut self, n_classes: usize) -> Self {
-        self.0.n_classes = n_classes;
-        self
-    }
-    pub fn class_weight(mut self, class_weight: ClassWeight) -> Self {
-        self.0.class_weight = class_weight;
-        self
-    }
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.0.seed = seed;
-        self
-    }
+    setters!(
+        c: f64,
+        tol: f64,
+        max_iter: usize,
+        n_classes: usize,
+        class_weight: ClassWeight,
+        seed: u64,
+    );
 }
 
-impl ParamGuard for SvmParams {
-    type Checked = ValidSvmParams;
-    type Error = ModelError;
-
-    fn check_ref(&self) -> Result<&Self::Checked, Self::Error> {
-        check_c(self.0.c)?;
-        check_tol(self.0.tol)?;
-        check_max_iter(self.0.max_iter)?;
-        check_n_classes(self.0.n_classes)?;
-        self.0.class_weight.check(self.0.n_classes)?;
-        Ok(&self.0)
-    }
-
-    fn check(self) -> Result<Self::Checked, Self::Error> {
-        self.check_ref()?;
-        Ok(self.0)
-    }
+fn check(p: &ValidSvmParams) -> Result<(), ModelError> {
+    check_c(p.c)?;
+    check_solver(p.tol, p.max_iter, p.n_classes, &p.class_weight)
 }
 
-impl Fit<SparseRows, Array1<usize>, ModelError> for ValidSvmParams {
-    type Object = LinearModel;
-
-    fn fit(
-        &self,
-        dataset: &DatasetBase<SparseRows, Array1<usize>>,
-    ) -> Result<LinearModel, ModelError> {
-        let y: Vec<usize> = dataset.targets().iter().copied().collect();
-        fit_svm(dataset.records(), &y, self)
-    }
-}
+linfa_params!(SvmParams => ValidSvmParams, check: check, fit: |x, y, p| fit_svm(x, &y, p));
 
 /// Trains a one-vs-rest linear SVM with Platt probabilities.
 ///

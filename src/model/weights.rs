@@ -173,6 +173,20 @@ pub(crate) fn check_n_classes(n: usize) -> Result<(), ModelError> {
     }
 }
 
+/// The iterative solvers' shared checks, in this order: `tol`, `max_iter`, `n_classes`, then
+/// the class weights against `n_classes`.
+pub(crate) fn check_solver(
+    tol: f64,
+    max_iter: usize,
+    n_classes: usize,
+    class_weight: &ClassWeight,
+) -> Result<(), ModelError> {
+    check_tol(tol)?;
+    check_max_iter(max_iter)?;
+    check_n_classes(n_classes)?;
+    class_weight.check(n_classes)
+}
+
 /// A small seeded generator (SplitMix64): the crate pins no `rand`, and shuffles only need
 /// reproducibility, not cryptographic quality.
 #[derive(Debug, Clone)]
