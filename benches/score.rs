@@ -1,6 +1,6 @@
 //! `stance score` throughput (rows/s and MB/s) for 1 and 2 threads: vectorize + three heads on
 //! a corpus from `../shared/tools/make_corpus.py`, with a model trained on RUW tweets (word 1-2
-//! + char 2-5 features, three heads). The peers are compared by `benches/compare_peers.py`.
+//! and char 2-5 features, three heads). The peers are compared by `benches/compare_peers.py`.
 //! Rows: `STANCE_BENCH_ROWS` (default 20000). Skips with a message where ../shared is absent.
 
 #[allow(dead_code)] // shared with benches/vectorize.rs
