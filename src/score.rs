@@ -174,6 +174,13 @@ impl<'b> Scorer<'b> {
             acc.clear();
             acc.extend_from_slice(&f.intercept);
             let width = f.width;
+            // Touch each column's first and last weight in one independent loop, so that the
+            // cache misses overlap, then accumulate from cache.
+            let mut sink = 0u64;
+            for &j in row.indices {
+                sink ^= f.w[j * width].to_bits() ^ f.w[j * width + width - 1].to_bits();
+            }
+            std::hint::black_box(sink);
             for (&j, &v) in row.indices.iter().zip(row.values) {
                 let w = &f.w[j * width..(j + 1) * width];
                 for (o, &wc) in acc.iter_mut().zip(w) {
