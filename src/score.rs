@@ -320,35 +320,39 @@ impl<'b> Scorer<'b> {
                 r.by_ref().take(self.opts.batch_rows).collect()
             };
             let mut batch = read(&mut reader);
+            // The batch scored last, written while this one is scored (and the next one read),
+            // so the sequential writer overlaps the parallel scoring.
+            let mut done: Option<(Vec<Result<Record, RowError>>, Vec<Option<Scored>>)> = None;
             while !batch.is_empty() {
                 if cancel.load(Ordering::Relaxed) {
                     sum.interrupted = true;
                     break;
                 }
-                // Read the next batch while this one is scored.
-                let (scored, next) = rayon::join(|| self.score_batch(&batch), || read(&mut reader));
-                for (item, s) in batch.iter().zip(&scored) {
-                    self.write_row(w, item, s.as_ref())?;
-                    sum.rows += 1;
-                    match (item, s) {
-                        (Ok(rec), Some(s)) => {
-                            self.count(&mut sum, s);
-                            if let Some(u) = rec.unit {
-                                let a = articles.entry(rec.source.clone()).or_insert_with(|| {
-                                    order.push(rec.source.clone());
-                                    ArticleSummary {
-                                        source: rec.source.to_string(),
-                                        ..Default::default()
-                                    }
-                                });
-                                self.add_unit(a, u.kind, s);
-                            }
+                let (scored, next, written) = std::thread::scope(|sc| {
+                    let scoring = sc.spawn(|| self.score_batch(&batch));
+                    let written = match done.take() {
+                        Some((b, s)) => {
+                            self.emit(w, &b, &s, &mut sum, &mut articles, &mut order)
                         }
-                        _ => sum.errors += 1,
-                    }
-                }
+                        None => Ok(()),
+                    };
+                    let next = if written.is_ok() {
+                        read(&mut reader)
+                    } else {
+                        Vec::new()
+                    };
+                    let scored = scoring
+                        .join()
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                    (scored, next, written)
+                });
+                written?;
                 progress(sum.rows, bytes_done + reader.bytes_read());
-                batch = next;
+                done = Some((std::mem::replace(&mut batch, next), scored));
+            }
+            if let Some((b, s)) = done.take() {
+                self.emit(w, &b, &s, &mut sum, &mut articles, &mut order)?;
+                progress(sum.rows, bytes_done + reader.bytes_read());
             }
             bytes_done += reader.bytes_read();
             if sum.interrupted {
@@ -361,6 +365,39 @@ impl<'b> Scorer<'b> {
             .map(|s| self.finish_article(articles.remove(s).expect("article entry")))
             .collect();
         Ok(sum)
+    }
+
+    /// Writes a scored batch and adds it to the summary.
+    fn emit(
+        &self,
+        w: &mut RowWriter,
+        batch: &[Result<Record, RowError>],
+        scored: &[Option<Scored>],
+        sum: &mut ScoreSummary,
+        articles: &mut BTreeMap<Arc<str>, ArticleSummary>,
+        order: &mut Vec<Arc<str>>,
+    ) -> std::io::Result<()> {
+        for (item, s) in batch.iter().zip(scored) {
+            self.write_row(w, item, s.as_ref())?;
+            sum.rows += 1;
+            match (item, s) {
+                (Ok(rec), Some(s)) => {
+                    self.count(sum, s);
+                    if let Some(u) = rec.unit {
+                        let a = articles.entry(rec.source.clone()).or_insert_with(|| {
+                            order.push(rec.source.clone());
+                            ArticleSummary {
+                                source: rec.source.to_string(),
+                                ..Default::default()
+                            }
+                        });
+                        self.add_unit(a, u.kind, s);
+                    }
+                }
+                _ => sum.errors += 1,
+            }
+        }
+        Ok(())
     }
 
     fn count(&self, sum: &mut ScoreSummary, s: &Scored) {
