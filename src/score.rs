@@ -236,7 +236,16 @@ impl<'b> Scorer<'b> {
         item: &Result<Record, RowError>,
         scored: Option<&Scored>,
     ) -> std::io::Result<()> {
-        let mut cells: Vec<Cell> = Vec::new();
+        let n_cells = 2
+            + if self.opts.units { 4 } else { 0 }
+            + self.opts.keep.len()
+            + self
+                .heads
+                .iter()
+                .map(|&i| 1 + self.bundle.heads[i].labels.len())
+                .sum::<usize>();
+        // one allocation a row, not one per doubling
+        let mut cells: Vec<Cell> = Vec::with_capacity(n_cells);
         let (rec, err) = match item {
             Ok(r) => (Some(r), None),
             Err(e) => (None, Some(e)),
