@@ -53,6 +53,9 @@ pub struct Scored {
     pub proba: Vec<Vec<f64>>,
 }
 
+/// Input rows of one batch, in order.
+type Batch = Vec<Result<Record, RowError>>;
+
 /// A bundle prepared for scoring selected heads.
 pub struct Scorer<'b> {
     bundle: &'b Bundle,
@@ -331,7 +334,7 @@ impl<'b> Scorer<'b> {
             let mut batch = read(&mut reader);
             // The batch scored last, written while this one is scored (and the next one read),
             // so the sequential writer overlaps the parallel scoring.
-            let mut done: Option<(Vec<Result<Record, RowError>>, Vec<Option<Scored>>)> = None;
+            let mut done: Option<(Batch, Vec<Option<Scored>>)> = None;
             while !batch.is_empty() {
                 if cancel.load(Ordering::Relaxed) {
                     sum.interrupted = true;
