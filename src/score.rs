@@ -53,11 +53,28 @@ pub struct Scored {
     pub proba: Vec<Vec<f64>>,
 }
 
+/// Input rows of one batch, in order.
+type Batch = Vec<Result<Record, RowError>>;
+
 /// A bundle prepared for scoring selected heads.
 pub struct Scorer<'b> {
     bundle: &'b Bundle,
     heads: Vec<usize>,
     opts: ScoreOptions,
+    fused: Option<Fused>,
+}
+
+/// The selected heads' weights side by side, feature-major: `w[j * width + off[h] + c]`, so
+/// one column costs one or two cache lines for all heads, where per-head tables cost one
+/// random line per head. Each score is still `intercept + sum v_j * w_jc` added in column
+/// order, so the probabilities are bit-identical to [`crate::model::LinearModel::proba_into`].
+/// Costs one more copy of the weights (shared by all threads).
+struct Fused {
+    w: Vec<f64>,
+    width: usize,
+    /// Per selected head, its first class in a row; plus the end.
+    off: Vec<usize>,
+    intercept: Vec<f64>,
 }
 
 /// Counts for the end-of-run summary.
@@ -89,7 +106,7 @@ impl<'b> Scorer<'b> {
     /// # Errors
     /// A requested head the bundle does not have; a confidence outside 0..=1.
     pub fn new(bundle: &'b Bundle, opts: ScoreOptions) -> Result<Self, Error> {
-        let heads = if opts.heads.is_empty() {
+        let heads: Vec<usize> = if opts.heads.is_empty() {
             (0..bundle.heads.len()).collect()
         } else {
             opts.heads
@@ -117,10 +134,12 @@ impl<'b> Scorer<'b> {
                 )));
             }
         }
+        let fused = Fused::build(bundle, &heads);
         Ok(Scorer {
             bundle,
             heads,
             opts,
+            fused,
         })
     }
 
@@ -153,10 +172,39 @@ impl<'b> Scorer<'b> {
         };
         let mut labels = Vec::with_capacity(self.heads.len());
         let mut proba = Vec::with_capacity(self.heads.len());
-        for &i in &self.heads {
+        if let Some(f) = &self.fused {
+            let acc = &mut s.acc;
+            acc.clear();
+            acc.extend_from_slice(&f.intercept);
+            let width = f.width;
+            // Touch each column's first and last weight in one independent loop, so that the
+            // cache misses overlap, then accumulate from cache.
+            let mut sink = 0u64;
+            for &j in row.indices {
+                sink ^= f.w[j * width].to_bits() ^ f.w[j * width + width - 1].to_bits();
+            }
+            std::hint::black_box(sink);
+            for (&j, &v) in row.indices.iter().zip(row.values) {
+                let w = &f.w[j * width..(j + 1) * width];
+                for (o, &wc) in acc.iter_mut().zip(w) {
+                    *o += v * wc;
+                }
+            }
+        }
+        for (hi, &i) in self.heads.iter().enumerate() {
             let m = &self.bundle.heads[i].model;
-            let mut p = vec![0.0; m.n_classes];
-            m.proba_into(row, &mut p);
+            let p = match &self.fused {
+                Some(f) => {
+                    let mut p = s.acc[f.off[hi]..f.off[hi + 1]].to_vec();
+                    m.link_inplace(&mut p);
+                    p
+                }
+                None => {
+                    let mut p = vec![0.0; m.n_classes];
+                    m.proba_into(row, &mut p);
+                    p
+                }
+            };
             let (best, top) = p
                 .iter()
                 .enumerate()
@@ -173,10 +221,14 @@ impl<'b> Scorer<'b> {
 
     /// Scores a batch in parallel, in order.
     pub fn score_batch(&self, batch: &[Result<Record, RowError>]) -> Vec<Option<Scored>> {
+        // One scratch per worker thread, kept across batches: a scratch per rayon job (as
+        // `map_init` gives) would start each split with a cold token cache.
         batch
             .par_iter()
-            .map_init(RowScratch::default, |s, r| {
-                r.as_ref().ok().map(|rec| self.score_text(&rec.text, s))
+            .map(|r| {
+                r.as_ref().ok().map(|rec| {
+                    ROW_SCRATCH.with(|s| self.score_text(&rec.text, &mut s.borrow_mut()))
+                })
             })
             .collect()
     }
@@ -187,7 +239,16 @@ impl<'b> Scorer<'b> {
         item: &Result<Record, RowError>,
         scored: Option<&Scored>,
     ) -> std::io::Result<()> {
-        let mut cells: Vec<Cell> = Vec::new();
+        let n_cells = 2
+            + if self.opts.units { 4 } else { 0 }
+            + self.opts.keep.len()
+            + self
+                .heads
+                .iter()
+                .map(|&i| 1 + self.bundle.heads[i].labels.len())
+                .sum::<usize>();
+        // one allocation a row, not one per doubling
+        let mut cells: Vec<Cell> = Vec::with_capacity(n_cells);
         let (rec, err) = match item {
             Ok(r) => (Some(r), None),
             Err(e) => (None, Some(e)),
@@ -271,35 +332,39 @@ impl<'b> Scorer<'b> {
                 r.by_ref().take(self.opts.batch_rows).collect()
             };
             let mut batch = read(&mut reader);
+            // The batch scored last, written while this one is scored (and the next one read),
+            // so the sequential writer overlaps the parallel scoring.
+            let mut done: Option<(Batch, Vec<Option<Scored>>)> = None;
             while !batch.is_empty() {
                 if cancel.load(Ordering::Relaxed) {
                     sum.interrupted = true;
                     break;
                 }
-                // Read the next batch while this one is scored.
-                let (scored, next) = rayon::join(|| self.score_batch(&batch), || read(&mut reader));
-                for (item, s) in batch.iter().zip(&scored) {
-                    self.write_row(w, item, s.as_ref())?;
-                    sum.rows += 1;
-                    match (item, s) {
-                        (Ok(rec), Some(s)) => {
-                            self.count(&mut sum, s);
-                            if let Some(u) = rec.unit {
-                                let a = articles.entry(rec.source.clone()).or_insert_with(|| {
-                                    order.push(rec.source.clone());
-                                    ArticleSummary {
-                                        source: rec.source.to_string(),
-                                        ..Default::default()
-                                    }
-                                });
-                                self.add_unit(a, u.kind, s);
-                            }
+                let (scored, next, written) = std::thread::scope(|sc| {
+                    let scoring = sc.spawn(|| self.score_batch(&batch));
+                    let written = match done.take() {
+                        Some((b, s)) => {
+                            self.emit(w, &b, &s, &mut sum, &mut articles, &mut order)
                         }
-                        _ => sum.errors += 1,
-                    }
-                }
+                        None => Ok(()),
+                    };
+                    let next = if written.is_ok() {
+                        read(&mut reader)
+                    } else {
+                        Vec::new()
+                    };
+                    let scored = scoring
+                        .join()
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                    (scored, next, written)
+                });
+                written?;
                 progress(sum.rows, bytes_done + reader.bytes_read());
-                batch = next;
+                done = Some((std::mem::replace(&mut batch, next), scored));
+            }
+            if let Some((b, s)) = done.take() {
+                self.emit(w, &b, &s, &mut sum, &mut articles, &mut order)?;
+                progress(sum.rows, bytes_done + reader.bytes_read());
             }
             bytes_done += reader.bytes_read();
             if sum.interrupted {
@@ -312,6 +377,39 @@ impl<'b> Scorer<'b> {
             .map(|s| self.finish_article(articles.remove(s).expect("article entry")))
             .collect();
         Ok(sum)
+    }
+
+    /// Writes a scored batch and adds it to the summary.
+    fn emit(
+        &self,
+        w: &mut RowWriter,
+        batch: &[Result<Record, RowError>],
+        scored: &[Option<Scored>],
+        sum: &mut ScoreSummary,
+        articles: &mut BTreeMap<Arc<str>, ArticleSummary>,
+        order: &mut Vec<Arc<str>>,
+    ) -> std::io::Result<()> {
+        for (item, s) in batch.iter().zip(scored) {
+            self.write_row(w, item, s.as_ref())?;
+            sum.rows += 1;
+            match (item, s) {
+                (Ok(rec), Some(s)) => {
+                    self.count(sum, s);
+                    if let Some(u) = rec.unit {
+                        let a = articles.entry(rec.source.clone()).or_insert_with(|| {
+                            order.push(rec.source.clone());
+                            ArticleSummary {
+                                source: rec.source.to_string(),
+                                ..Default::default()
+                            }
+                        });
+                        self.add_unit(a, u.kind, s);
+                    }
+                }
+                _ => sum.errors += 1,
+            }
+        }
+        Ok(())
     }
 
     fn count(&self, sum: &mut ScoreSummary, s: &Scored) {
@@ -389,6 +487,45 @@ pub struct RowScratch {
     features: FeatureScratch,
     indices: Vec<usize>,
     values: Vec<f64>,
+    /// Fused scores of all selected heads.
+    acc: Vec<f64>,
+}
+
+thread_local! {
+    /// Each worker thread's [`RowScratch`] for [`Scorer::score_batch`] (bounded, as the
+    /// vectorizer's caches are; never changes a row).
+    static ROW_SCRATCH: std::cell::RefCell<RowScratch> = std::cell::RefCell::new(RowScratch::default());
+}
+
+impl Fused {
+    /// `None` when a head's model is narrower than the vectorizer (its scorer ignores the
+    /// extra columns; the per-head path keeps that behaviour).
+    fn build(bundle: &Bundle, heads: &[usize]) -> Option<Fused> {
+        let n = bundle.vectorizer.n_features();
+        let models: Vec<_> = heads.iter().map(|&i| &bundle.heads[i].model).collect();
+        if models.is_empty() || models.iter().any(|m| m.n_features < n) {
+            return None;
+        }
+        let mut off = vec![0];
+        for m in &models {
+            off.push(off.last().copied().unwrap_or(0) + m.n_classes);
+        }
+        let width = *off.last()?;
+        let mut w = Vec::with_capacity(n * width);
+        for j in 0..n {
+            for m in &models {
+                let k = m.n_classes;
+                w.extend_from_slice(&m.weights[j * k..(j + 1) * k]);
+            }
+        }
+        let intercept = models.iter().flat_map(|m| m.intercept.iter().copied()).collect();
+        Some(Fused {
+            w,
+            width,
+            off,
+            intercept,
+        })
+    }
 }
 
 impl ScoreSummary {

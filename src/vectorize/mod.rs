@@ -444,10 +444,26 @@ fn sort_by_column(v: &mut Vec<u64>, tmp: &mut Vec<u64>, hist: &mut Vec<u32>, col
     }
     std::mem::swap(v, tmp);
     if widest > 32 {
-        // crowded buckets (clustered columns): insertion would go quadratic
-        v.sort_unstable();
+        // crowded buckets (clustered or repeated columns): insertion would go quadratic there,
+        // so sort bucket by bucket (`hist` now holds each bucket's end)
+        let mut start = 0;
+        for &end in hist.iter() {
+            let b = &mut v[start..end as usize];
+            if b.len() > 32 {
+                b.sort_unstable();
+            } else {
+                insertion_sort(b);
+            }
+            start = end as usize;
+        }
         return;
     }
+    insertion_sort(v);
+}
+
+#[inline]
+fn insertion_sort(v: &mut [u64]) {
+    let n = v.len();
     for i in 1..n {
         let x = v[i];
         let mut j = i;
