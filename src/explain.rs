@@ -105,10 +105,10 @@ pub fn explain_row(v: &Vectorizer, head: &Head, row: SparseRow<'_>, top_n: usize
     let k = m.n_classes;
     let mut scores = vec![0.0; k];
     m.scores_into(row, &mut scores);
+    // the model's prediction: highest score (see `LinearModel::predict_row`)
+    let label_ix = argmax(&scores);
     let mut proba = scores.clone();
     m.link_inplace(&mut proba);
-    // the model's prediction: highest probability (see `LinearModel::predict_row`)
-    let label_ix = argmax(&proba);
     let classes = (0..k)
         .map(|c| {
             let mut all: Vec<Contribution> = row

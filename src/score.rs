@@ -193,25 +193,19 @@ impl<'b> Scorer<'b> {
         }
         for (hi, &i) in self.heads.iter().enumerate() {
             let m = &self.bundle.heads[i].model;
-            let p = match &self.fused {
-                Some(f) => {
-                    let mut p = s.acc[f.off[hi]..f.off[hi + 1]].to_vec();
-                    m.link_inplace(&mut p);
-                    p
-                }
+            let mut p = match &self.fused {
+                Some(f) => s.acc[f.off[hi]..f.off[hi + 1]].to_vec(),
                 None => {
                     let mut p = vec![0.0; m.n_classes];
-                    m.proba_into(row, &mut p);
+                    m.scores_into(row, &mut p);
                     p
                 }
             };
-            let (best, top) = p
-                .iter()
-                .enumerate()
-                .fold(
-                    (0, f64::NEG_INFINITY),
-                    |acc, (c, &v)| if v > acc.1 { (c, v) } else { acc },
-                );
+            // The label is the highest score, as `LinearModel::predict_row` (first on ties), so
+            // `score`, `eval` and `explain` agree; the link then gives the probabilities.
+            let best = (0..p.len()).fold(0, |b, c| if p[c] > p[b] { c } else { b });
+            m.link_inplace(&mut p);
+            let top = p[best];
             let abstain = self.opts.min_confidence.is_some_and(|t| top < t);
             labels.push((!abstain).then_some(best));
             proba.push(p);
@@ -343,9 +337,7 @@ impl<'b> Scorer<'b> {
                 let (scored, next, written) = std::thread::scope(|sc| {
                     let scoring = sc.spawn(|| self.score_batch(&batch));
                     let written = match done.take() {
-                        Some((b, s)) => {
-                            self.emit(w, &b, &s, &mut sum, &mut articles, &mut order)
-                        }
+                        Some((b, s)) => self.emit(w, &b, &s, &mut sum, &mut articles, &mut order),
                         None => Ok(()),
                     };
                     let next = if written.is_ok() {
@@ -518,7 +510,10 @@ impl Fused {
                 w.extend_from_slice(&m.weights[j * k..(j + 1) * k]);
             }
         }
-        let intercept = models.iter().flat_map(|m| m.intercept.iter().copied()).collect();
+        let intercept = models
+            .iter()
+            .flat_map(|m| m.intercept.iter().copied())
+            .collect();
         Some(Fused {
             w,
             width,

@@ -193,11 +193,11 @@ impl LinearModel {
 
     /// Predicted class of one row; `scratch` must hold `n_classes` values.
     ///
-    /// The class of highest *probability*: for one-vs-rest models with per-class Platt links
-    /// the raw margins of different classes are not on one scale, so the prediction, the
-    /// probabilities a scorer writes, and the label it writes must all come from the link.
+    /// The class of highest *score* (margin), not of highest probability: the Platt links of
+    /// one-vs-rest models are fitted on unweighted training margins, so their argmax would
+    /// undo class weights. `stance score`, `eval` and `explain` all label this way.
     pub fn predict_row(&self, row: SparseRow<'_>, scratch: &mut [f64]) -> usize {
-        self.proba_into(row, scratch);
+        self.scores_into(row, scratch);
         argmax(&scratch[..self.n_classes])
     }
 
@@ -214,7 +214,7 @@ impl LinearModel {
     /// Predicted class index of every row (ties go to the lower class index).
     pub fn predict(&self, x: &SparseRows) -> Array1<usize> {
         let k = self.n_classes;
-        let scores = self.predict_proba(x);
+        let scores = self.decision_function(x);
         let flat = scores
             .as_slice()
             .expect("freshly built arrays are contiguous");
