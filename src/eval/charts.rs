@@ -19,7 +19,15 @@ type Series<'a, T> = (&'a str, RGBColor, T);
 /// Which per-class figure a bar shows.
 type Figure = fn(&ClassMetrics) -> f64;
 
-fn finish(svg: String, title: &str) -> String {
+/// The chart's SVG with a title, or a short note when drawing failed (a report must still be
+/// written when one chart cannot be).
+fn finish<E: std::fmt::Display>(drawn: Result<(), E>, svg: String, title: &str) -> String {
+    if let Err(e) = drawn {
+        return format!(
+            "<p>chart failed: {}</p>",
+            super::html::escape(&e.to_string())
+        );
+    }
     // plotters writes a bare <svg>; give it an accessible title for screen readers and tests.
     let title = super::html::escape(title);
     match svg.find('>') {
@@ -110,13 +118,7 @@ pub fn confusion(labels: &[String], counts: &[Vec<u64>]) -> String {
         root.present()?;
         Ok(())
     })();
-    if let Err(e) = r {
-        return format!(
-            "<p>chart failed: {}</p>",
-            super::html::escape(&e.to_string())
-        );
-    }
-    finish(svg, "confusion matrix")
+    finish(r, svg, "confusion matrix")
 }
 
 fn lerp(a: u8, b: u8, t: f64) -> u8 {
@@ -188,13 +190,7 @@ pub fn class_bars(per_class: &[ClassMetrics]) -> String {
         root.present()?;
         Ok(())
     })();
-    if let Err(e) = r {
-        return format!(
-            "<p>chart failed: {}</p>",
-            super::html::escape(&e.to_string())
-        );
-    }
-    finish(svg, "precision, recall and F1 per class")
+    finish(r, svg, "precision, recall and F1 per class")
 }
 
 /// Reliability diagram: accuracy against mean confidence per bin (bin bars and a line), the
@@ -244,13 +240,7 @@ pub fn reliability(c: &Calibration) -> String {
         root.present()?;
         Ok(())
     })();
-    if let Err(e) = r {
-        return format!(
-            "<p>chart failed: {}</p>",
-            super::html::escape(&e.to_string())
-        );
-    }
-    finish(svg, "reliability diagram")
+    finish(r, svg, "reliability diagram")
 }
 
 /// Per-fold macro-F1 (and F_avg when present) of one head, with the mean as a dashed line.
@@ -326,11 +316,5 @@ pub fn folds(head: &str, folds: &[FoldSummary]) -> String {
         root.present()?;
         Ok(())
     })();
-    if let Err(e) = r {
-        return format!(
-            "<p>chart failed: {}</p>",
-            super::html::escape(&e.to_string())
-        );
-    }
-    finish(svg, "per-fold scores")
+    finish(r, svg, "per-fold scores")
 }
