@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use stance::ingest::{Encoding, Format, InputSpec, DEFAULT_MAX_FIELD_BYTES};
 use stance::tokenize::{
     CharNgrams, CharSource, Filter, Language, NgramRange, Split, TokenizerConfig, UrlMode,
@@ -87,6 +87,22 @@ fn parse_range(s: &str) -> Result<Range, String> {
     Ok(Range(Some((a, b))))
 }
 
+/// The CLI spelling of [`CharSource`].
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CharSourceArg {
+    Tokens,
+    Whitespace,
+}
+
+impl From<CharSourceArg> for CharSource {
+    fn from(a: CharSourceArg) -> Self {
+        match a {
+            CharSourceArg::Tokens => CharSource::Tokens,
+            CharSourceArg::Whitespace => CharSource::Whitespace,
+        }
+    }
+}
+
 /// Feature settings: everything that shapes the vectorizer (stored in the model).
 #[derive(Args, Debug, Clone)]
 pub struct FeatureArgs {
@@ -96,6 +112,11 @@ pub struct FeatureArgs {
     /// Character n-gram range within word boundaries, e.g. 2-5; `none` to disable.
     #[arg(long, default_value = "2-5", value_parser = parse_range)]
     pub char_ngrams: Range,
+    /// Where char n-grams come from: `tokens` (the word splitter's tokens, punctuation dropped)
+    /// or `whitespace` (whitespace-separated chunks, punctuation and emoticons kept, like
+    /// scikit-learn's `char_wb`).
+    #[arg(long, value_enum, default_value = "tokens")]
+    pub char_source: CharSourceArg,
     /// Minimum document frequency: a count (2) or a fraction (0.001).
     #[arg(long, default_value = "1")]
     pub min_df: DfBound,
@@ -160,7 +181,7 @@ impl FeatureArgs {
                 char_ngrams: self.char_ngrams.0.map(|(min, max)| CharNgrams {
                     min,
                     max,
-                    source: CharSource::Tokens,
+                    source: self.char_source.into(),
                 }),
             }
         };
