@@ -2,8 +2,11 @@
 //! vocabulary and idf) and several heads (target name, sorted labels, linear model) in one file.
 //!
 //! Layout: an 8-byte magic, the format version (u32 LE), the payload length (u64 LE), a CRC-32
-//! of the payload (u32 LE), then the payload as MessagePack (self-describing, so the tagged
-//! config enums survive; exact for f64). The magic and version are read first, so a wrong,
+//! of the payload (u32 LE), then the payload: MessagePack (self-describing, so the tagged config
+//! enums survive), raw in version 1, deflate-compressed from version 2 on, which also stores
+//! weights as `f32` and leaves out the idf (derived from df): a third of version 1's size, so
+//! the default model embedded in the binary stays small. Version 1 files still load. The magic
+//! and version are read first, so a wrong,
 //! future-version, truncated or corrupt file is a named error before any decoding starts, as
 //! fastText and tantivy do. Saving writes a temp file and renames it over the target.
 
@@ -23,10 +26,13 @@ pub const DEFAULT_MODEL: &[u8] = include_bytes!("../models/default.stance");
 /// First bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"STANCEMB";
 /// The version this build writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// The oldest version this build still reads (a frozen fixture per version is in tests/).
 pub const OLDEST_SUPPORTED_VERSION: u32 = 1;
 const HEADER_LEN: usize = 8 + 4 + 8 + 4;
+/// Decompressed payloads larger than this are refused as corrupt (a bomb, not a model: shipped
+/// models are tens of MB).
+const MAX_PAYLOAD: u64 = 4 << 30;
 
 /// Why a model file could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -113,8 +119,10 @@ impl Bundle {
     /// # Errors
     /// [`BundleError::Encode`] if serialization fails (it does not for valid bundles).
     pub fn to_bytes(&self) -> Result<Vec<u8>, BundleError> {
-        let payload =
-            rmp_serde::to_vec_named(self).map_err(|e| BundleError::Encode(e.to_string()))?;
+        let raw = rmp_serde::to_vec_named(self).map_err(|e| BundleError::Encode(e.to_string()))?;
+        let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut z, &raw).map_err(|e| BundleError::Encode(e.to_string()))?;
+        let payload = z.finish().map_err(|e| BundleError::Encode(e.to_string()))?;
         let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -187,6 +195,16 @@ impl Bundle {
                 reason: "checksum mismatch".into(),
             });
         }
+        let inflated;
+        let payload = if version >= 2 {
+            inflated = inflate(payload).map_err(|reason| BundleError::Corrupt {
+                path: path.clone(),
+                reason,
+            })?;
+            &inflated[..]
+        } else {
+            payload
+        };
         let b: Bundle = rmp_serde::from_slice(payload).map_err(|e| BundleError::Corrupt {
             path: path.clone(),
             reason: e.to_string(),
@@ -269,4 +287,18 @@ impl Bundle {
         }
         Ok(())
     }
+}
+
+/// Decompresses a version-2 payload, refusing one that inflates past [`MAX_PAYLOAD`].
+fn inflate(z: &[u8]) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::DeflateDecoder::new(z)
+        .take(MAX_PAYLOAD + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("compressed payload: {e}"))?;
+    if out.len() as u64 > MAX_PAYLOAD {
+        return Err(format!("payload inflates past {MAX_PAYLOAD} bytes"));
+    }
+    Ok(out)
 }

@@ -7,6 +7,11 @@ const V1: &str = concat!(
     "/tests/fixtures/bundle/v1.stance"
 );
 
+const V2: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/bundle/v2.stance"
+);
+
 fn v1() -> Vec<u8> {
     std::fs::read(V1).unwrap()
 }
@@ -22,6 +27,34 @@ fn frozen_version_1_fixture_still_loads_and_predicts() {
         .transform(&["peace talks and a ceasefire", "fight to victory, no talks"]);
     let p = b.heads[0].model.predict(&x);
     assert_eq!(p.to_vec(), vec![1, 0]);
+}
+
+#[test]
+fn frozen_version_2_fixture_loads_and_agrees_with_version_1() {
+    // Frozen when format version 2 (deflate, f32 weights, idf derived) was introduced: the v1
+    // fixture re-saved. Same vocabulary, bit-identical idf (v2 recomputes it from df), weights
+    // equal to v1's rounded to f32, same predictions.
+    let old = Bundle::load(V1).unwrap();
+    let new = Bundle::load(V2).unwrap();
+    assert_eq!(std::fs::read(V2).unwrap()[8..12], 2u32.to_le_bytes());
+    for (a, b) in old.vectorizer.blocks().iter().zip(new.vectorizer.blocks()) {
+        assert_eq!(a.terms, b.terms);
+        assert_eq!(a.df, b.df);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&a.idf), bits(&b.idf));
+    }
+    let (wa, wb) = (&old.heads[0].model.weights, &new.heads[0].model.weights);
+    assert_eq!(wa.len(), wb.len());
+    assert!(wa.iter().zip(wb).all(|(a, b)| f64::from(*a as f32) == *b));
+    let texts = ["peace talks and a ceasefire", "fight to victory, no talks"];
+    let p = |b: &Bundle| {
+        b.heads[0]
+            .model
+            .predict(&b.vectorizer.transform(&texts))
+            .to_vec()
+    };
+    assert_eq!(p(&new), p(&old));
+    assert!(std::fs::metadata(V2).unwrap().len() < std::fs::metadata(V1).unwrap().len() / 2);
 }
 
 #[test]

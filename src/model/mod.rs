@@ -82,7 +82,8 @@ macro_rules! linfa_params {
                 let $y: Vec<usize> = dataset.targets().iter().copied().collect();
                 let $x = dataset.records();
                 let $p = self;
-                $fit
+                let model: Result<$crate::model::LinearModel, $crate::model::ModelError> = $fit;
+                model.map($crate::model::LinearModel::at_storage_precision)
             }
         }
     };
@@ -266,7 +267,7 @@ pub fn train(
 ) -> Result<LinearModel, ModelError> {
     use linfa::ParamGuard;
     let cw = class_weight.clone();
-    match *learner {
+    let model = match *learner {
         Learner::Logistic { c, tol, max_iter } => {
             let p = LogisticParams::new(n_classes)
                 .c(c)
@@ -332,5 +333,6 @@ pub fn train(
                 .check()?;
             fit_nbsvm(x, y, &p)
         }
-    }
+    };
+    model.map(LinearModel::at_storage_precision)
 }

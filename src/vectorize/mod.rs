@@ -42,6 +42,8 @@ pub enum VectorizeError {
     BadDfBounds(String),
     #[error("invalid hashing size 2^{0}: use 10..=28 bits")]
     BadHashingBits(u8),
+    #[error("inconsistent stored vectorizer: {0}")]
+    Inconsistent(String),
 }
 
 /// A document-frequency bound: an absolute count or a fraction of the documents.
@@ -141,6 +143,9 @@ pub struct BlockVocab {
     pub terms: Vec<String>,
     /// Document frequency of each column in the fitting data.
     pub df: Vec<u32>,
+    /// Derived from `df` and the document count, so model files (format 2 on) leave it out
+    /// and loading recomputes it by the same expression, bit for bit.
+    #[serde(default, skip_serializing)]
     pub idf: Vec<f64>,
 }
 
@@ -193,7 +198,32 @@ impl From<Vectorizer> for VectorizerData {
 
 impl TryFrom<VectorizerData> for Vectorizer {
     type Error = VectorizeError;
-    fn try_from(d: VectorizerData) -> Result<Self, Self::Error> {
+    fn try_from(mut d: VectorizerData) -> Result<Self, Self::Error> {
+        let mut offset = 0;
+        for b in &mut d.blocks {
+            if b.idf.is_empty() {
+                b.idf =
+                    b.df.iter()
+                        .map(|&df| idf(&d.config, d.n_docs, df))
+                        .collect();
+            }
+            let terms_ok = match d.config.space {
+                FeatureSpace::Vocabulary => b.terms.len() == b.len,
+                FeatureSpace::Hashing { .. } => b.terms.is_empty(),
+            };
+            if b.offset != offset || b.df.len() != b.len || b.idf.len() != b.len || !terms_ok {
+                return Err(VectorizeError::Inconsistent(format!(
+                    "{:?} block: offset {} (expected {offset}), {} columns, {} terms, {} df, {} idf",
+                    b.block,
+                    b.offset,
+                    b.len,
+                    b.terms.len(),
+                    b.df.len(),
+                    b.idf.len()
+                )));
+            }
+            offset += b.len;
+        }
         Vectorizer::from_parts(d.config, d.n_docs, d.blocks)
     }
 }
