@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::tokenize::hash::{hash_bytes, BuildPassThrough};
+use crate::tokenize::hash::{hash_bytes, tail_word, BuildPassThrough};
 use crate::tokenize::{
     Analyzer, Block, CharScratch, CharSource, Scratch, TokenizeError, TokenizerConfig,
 };
@@ -267,9 +267,7 @@ fn push_words(out: &mut Vec<u64>, bytes: &[u8]) {
     }
     let rem = it.remainder();
     if !rem.is_empty() {
-        let mut buf = [0u8; 8];
-        buf[..rem.len()].copy_from_slice(rem);
-        out.push(u64::from_le_bytes(buf));
+        out.push(tail_word(rem));
     }
 }
 
