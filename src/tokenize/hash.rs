@@ -18,13 +18,17 @@ pub fn hash_bytes(bytes: &[u8]) -> u64 {
     }
     let rem = chunks.remainder();
     if !rem.is_empty() {
-        let mut buf = [0u8; 8];
-        buf[..rem.len()].copy_from_slice(rem);
-        h = (h ^ u64::from_le_bytes(buf))
-            .wrapping_mul(K)
-            .rotate_left(29);
+        h = (h ^ tail_word(rem)).wrapping_mul(K).rotate_left(29);
     }
     fmix64(h)
+}
+
+/// Up to 8 bytes as a little-endian word, zero-padded (what `u64::from_le_bytes` gives on a
+/// zero-filled buffer holding them). A byte loop stays inline, where copying into a buffer
+/// was a libc `memcpy` call for every short key: ~1.5% of `stance score`'s CPU time.
+#[inline]
+pub fn tail_word(rem: &[u8]) -> u64 {
+    rem.iter().rev().fold(0, |w, &b| w << 8 | u64::from(b))
 }
 
 #[inline]
@@ -80,5 +84,15 @@ mod tests {
             assert_eq!(hash_bytes(s.as_bytes()), h, "{s:?}");
         }
         assert_ne!(hash_bytes(b"a"), hash_bytes(b"a\0"));
+    }
+
+    #[test]
+    fn tail_word_is_the_zero_padded_le_word() {
+        let bytes = b"\x01\x02\x03\x04\x05\x06\x07\x08";
+        for n in 0..=8 {
+            let mut buf = [0u8; 8];
+            buf[..n].copy_from_slice(&bytes[..n]);
+            assert_eq!(tail_word(&bytes[..n]), u64::from_le_bytes(buf));
+        }
     }
 }
