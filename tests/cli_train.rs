@@ -328,3 +328,53 @@ fn valid_model_round_trips_through_inspect_and_eval() {
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(r["heads"][0]["n"], 30);
 }
+
+#[test]
+fn eval_skips_a_head_without_labels_and_refuses_when_none_has_any() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default.stance");
+    let data = dir.path().join("sentiment_only.csv");
+    std::fs::write(
+        &data,
+        "text,negotiation,sentiment\n\
+         we need peace talks now,,positive\n\
+         this war is a horror,,negative\n\
+         the meeting is on monday,,neutral\n",
+    )
+    .unwrap();
+    let report = dir.path().join("r.json");
+    let eval = |labels: &[&str], report: Option<&Path>| {
+        let mut args = vec![
+            "eval",
+            "--model",
+            model.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ];
+        for l in labels {
+            args.extend(["--label-col", l]);
+        }
+        if let Some(r) = report {
+            args.extend(["--report", r.to_str().unwrap()]);
+        }
+        stance(&args, &[])
+    };
+    let out = eval(&["negotiation", "sentiment"], Some(&report));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("head negotiation: no labeled rows"),
+        "{}",
+        stderr(&out)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(r["heads"].as_array().unwrap().len(), 1);
+    assert_eq!(r["heads"][0]["head"], "sentiment");
+    assert_eq!(r["heads"][0]["n"], 3);
+    let out = eval(&["negotiation"], None);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing to evaluate"),
+        "{}",
+        stderr(&out)
+    );
+}

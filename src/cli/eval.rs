@@ -92,6 +92,7 @@ pub fn run_eval(a: EvalArgs) -> Result<Outcome, Error> {
         redacted: a.show.redact,
     };
     let mut details_secs = 0.0;
+    let mut skipped_heads = Vec::new();
     for h in &data.heads {
         let Some(head) = bundle.head(&h.name) else {
             let known: Vec<&str> = bundle.heads.iter().map(|h| h.name.as_str()).collect();
@@ -102,6 +103,15 @@ pub fn run_eval(a: EvalArgs) -> Result<Outcome, Error> {
             )));
         };
         let (rows, gold) = h.labeled();
+        if rows.is_empty() {
+            // e.g. a file labeled for sentiment only, evaluated with all of a model's heads
+            eprintln!(
+                "warning: head {}: no labeled rows in the data; not evaluated",
+                h.name
+            );
+            skipped_heads.push(h.name.clone());
+            continue;
+        }
         let xs = x.select_rows(&rows);
         let pred = head.model.predict(&xs);
         let proba = (!a.report.is_empty()).then(|| head.model.predict_proba(&xs));
@@ -148,7 +158,14 @@ pub fn run_eval(a: EvalArgs) -> Result<Outcome, Error> {
         "data": a.data.describe(),
         "rows": data.texts.len(),
         "skipped_rows": data.report.skipped.len(),
+        "heads_without_labels": skipped_heads,
     });
+    if confusions.is_empty() {
+        return Err(Error::Usage(format!(
+            "nothing to evaluate: no labeled rows for any head ({})",
+            skipped_heads.join(", ")
+        )));
+    }
     let mut report = EvalReport::from_confusions(&confusions, meta).map_err(eval_err)?;
     report.attach(&details);
     if !a.report.is_empty() {
