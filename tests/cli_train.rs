@@ -378,3 +378,48 @@ fn eval_skips_a_head_without_labels_and_refuses_when_none_has_any() {
         stderr(&out)
     );
 }
+
+#[test]
+fn cv_writes_every_held_out_prediction_once_in_input_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = fixture("small.csv");
+    let preds = dir.path().join("p.csv");
+    let out = stance(
+        &[
+            "cv",
+            "--data",
+            data.to_str().unwrap(),
+            "--label-col",
+            "stance",
+            "--folds",
+            "3",
+            "--predictions",
+            preds.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let mut r = csv::Reader::from_path(&preds).unwrap();
+    assert_eq!(
+        r.headers().unwrap(),
+        vec!["id", "fold", "head", "gold", "predicted", "probability"]
+    );
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 30, "one row per labeled row of small.csv");
+    let ids: Vec<usize> = rows.iter().map(|r| r[0].parse().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "input order: {ids:?}");
+    let mut folds: Vec<&str> = rows.iter().map(|r| &r[1]).collect();
+    folds.sort_unstable();
+    folds.dedup();
+    assert_eq!(folds, ["0", "1", "2"]);
+    let mut correct = 0;
+    for r in &rows {
+        let p: f64 = r[5].parse().unwrap();
+        assert!((0.0..=1.0).contains(&p));
+        correct += usize::from(r[3] == r[4]);
+    }
+    // the report's pooled accuracy is computed from the same predictions
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    let acc = format!("{:.3}", correct as f64 / 30.0);
+    assert!(table.contains(&acc), "accuracy {acc} not in\n{table}");
+}
