@@ -328,3 +328,98 @@ fn valid_model_round_trips_through_inspect_and_eval() {
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(r["heads"][0]["n"], 30);
 }
+
+#[test]
+fn eval_skips_a_head_without_labels_and_refuses_when_none_has_any() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default.stance");
+    let data = dir.path().join("sentiment_only.csv");
+    std::fs::write(
+        &data,
+        "text,negotiation,sentiment\n\
+         we need peace talks now,,positive\n\
+         this war is a horror,,negative\n\
+         the meeting is on monday,,neutral\n",
+    )
+    .unwrap();
+    let report = dir.path().join("r.json");
+    let eval = |labels: &[&str], report: Option<&Path>| {
+        let mut args = vec![
+            "eval",
+            "--model",
+            model.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ];
+        for l in labels {
+            args.extend(["--label-col", l]);
+        }
+        if let Some(r) = report {
+            args.extend(["--report", r.to_str().unwrap()]);
+        }
+        stance(&args, &[])
+    };
+    let out = eval(&["negotiation", "sentiment"], Some(&report));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("head negotiation: no labeled rows"),
+        "{}",
+        stderr(&out)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(r["heads"].as_array().unwrap().len(), 1);
+    assert_eq!(r["heads"][0]["head"], "sentiment");
+    assert_eq!(r["heads"][0]["n"], 3);
+    let out = eval(&["negotiation"], None);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing to evaluate"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn cv_writes_every_held_out_prediction_once_in_input_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = fixture("small.csv");
+    let preds = dir.path().join("p.csv");
+    let out = stance(
+        &[
+            "cv",
+            "--data",
+            data.to_str().unwrap(),
+            "--label-col",
+            "stance",
+            "--folds",
+            "3",
+            "--predictions",
+            preds.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let mut r = csv::Reader::from_path(&preds).unwrap();
+    assert_eq!(
+        r.headers().unwrap(),
+        vec!["id", "fold", "head", "gold", "predicted", "probability"]
+    );
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 30, "one row per labeled row of small.csv");
+    let ids: Vec<usize> = rows.iter().map(|r| r[0].parse().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "input order: {ids:?}");
+    let mut folds: Vec<&str> = rows.iter().map(|r| &r[1]).collect();
+    folds.sort_unstable();
+    folds.dedup();
+    assert_eq!(folds, ["0", "1", "2"]);
+    let mut correct = 0;
+    for r in &rows {
+        let p: f64 = r[5].parse().unwrap();
+        assert!((0.0..=1.0).contains(&p));
+        correct += usize::from(r[3] == r[4]);
+    }
+    // the report's pooled accuracy is computed from the same predictions
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    let acc = format!("{:.3}", correct as f64 / 30.0);
+    assert!(table.contains(&acc), "accuracy {acc} not in\n{table}");
+}

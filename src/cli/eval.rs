@@ -56,6 +56,10 @@ pub struct CvArgs {
     /// Number of folds.
     #[arg(long, default_value_t = 10)]
     pub folds: usize,
+    /// Write every held-out prediction (id, fold, head, gold, predicted, probability of the
+    /// predicted label), one row per labeled row and head, in input order: .csv or .jsonl.
+    #[arg(long)]
+    pub predictions: Option<PathBuf>,
     /// Write the report: .json, .md or .html (repeatable). With a report, the pipeline is also
     /// refit on all rows once, for the report's feature lists and example explanations.
     #[arg(long)]
@@ -92,6 +96,7 @@ pub fn run_eval(a: EvalArgs) -> Result<Outcome, Error> {
         redacted: a.show.redact,
     };
     let mut details_secs = 0.0;
+    let mut skipped_heads = Vec::new();
     for h in &data.heads {
         let Some(head) = bundle.head(&h.name) else {
             let known: Vec<&str> = bundle.heads.iter().map(|h| h.name.as_str()).collect();
@@ -102,6 +107,15 @@ pub fn run_eval(a: EvalArgs) -> Result<Outcome, Error> {
             )));
         };
         let (rows, gold) = h.labeled();
+        if rows.is_empty() {
+            // e.g. a file labeled for sentiment only, evaluated with all of a model's heads
+            eprintln!(
+                "warning: head {}: no labeled rows in the data; not evaluated",
+                h.name
+            );
+            skipped_heads.push(h.name.clone());
+            continue;
+        }
         let xs = x.select_rows(&rows);
         let pred = head.model.predict(&xs);
         let proba = (!a.report.is_empty()).then(|| head.model.predict_proba(&xs));
@@ -148,7 +162,14 @@ pub fn run_eval(a: EvalArgs) -> Result<Outcome, Error> {
         "data": a.data.describe(),
         "rows": data.texts.len(),
         "skipped_rows": data.report.skipped.len(),
+        "heads_without_labels": skipped_heads,
     });
+    if confusions.is_empty() {
+        return Err(Error::Usage(format!(
+            "nothing to evaluate: no labeled rows for any head ({})",
+            skipped_heads.join(", ")
+        )));
+    }
     let mut report = EvalReport::from_confusions(&confusions, meta).map_err(eval_err)?;
     report.attach(&details);
     if !a.report.is_empty() {
@@ -169,6 +190,9 @@ pub fn run_cv(a: CvArgs) -> Result<Outcome, Error> {
         grouped: a.data.labels.group_col.is_some(),
     };
     let preds = train::cross_validate(&data, &spec, &f)?;
+    if let Some(p) = &a.predictions {
+        write_predictions(p, &data, &preds)?;
+    }
     let mut folds: Vec<Vec<Confusion>> = Vec::new();
     for k in 0..a.folds {
         let mut per_head = Vec::new();
@@ -235,4 +259,48 @@ pub fn run_cv(a: CvArgs) -> Result<Outcome, Error> {
     Ok(Outcome {
         row_errors: data.report.skipped.len() as u64,
     })
+}
+
+/// Out-of-fold predictions as rows, ordered by input row then head, so the file is the same
+/// whatever order the folds finished in.
+fn write_predictions(
+    path: &std::path::Path,
+    data: &stance::dataset::LabeledData,
+    preds: &[train::FoldPredictions],
+) -> Result<(), Error> {
+    use stance::ingest::{Cell, RowWriter};
+    let mut rows: Vec<(usize, usize, usize, usize, usize, f64)> = preds
+        .iter()
+        .flat_map(|p| {
+            (0..p.rows.len()).map(move |i| {
+                let y = p.pred[i];
+                (p.rows[i], p.head, p.fold, p.gold[i], y, p.proba[i][y])
+            })
+        })
+        .collect();
+    rows.sort_unstable_by_key(|r| (r.0, r.1));
+    let sink = super::Sink::open(Some(path))?;
+    let io = |e| Error::io(path, e);
+    let mut w = RowWriter::new(
+        sink.writer()?,
+        super::output_format(None, Some(&path.to_path_buf())),
+        &["id", "fold", "head", "gold", "predicted", "probability"],
+    )
+    .map_err(io)?;
+    for (row, head, fold, gold, pred, prob) in rows {
+        let h = &data.heads[head];
+        w.write_row(&[
+            Cell::Str(&data.ids[row]),
+            Cell::Int(fold as u64),
+            Cell::Str(&h.name),
+            Cell::Str(&h.labels[gold]),
+            Cell::Str(&h.labels[pred]),
+            Cell::Num(prob),
+        ])
+        .map_err(io)?;
+    }
+    w.finish().map_err(io)?;
+    sink.commit()?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
 }
