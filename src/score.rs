@@ -68,9 +68,12 @@ pub struct Scorer<'b> {
 /// one column costs one or two cache lines for all heads, where per-head tables cost one
 /// random line per head. Each score is still `intercept + sum v_j * w_jc` added in column
 /// order, so the probabilities are bit-identical to [`crate::model::LinearModel::proba_into`].
-/// Costs one more copy of the weights (shared by all threads).
+/// Costs one more copy of the weights (shared by all threads). Trained weights are exact
+/// `f32` values (see [`crate::model::LinearModel::at_storage_precision`]), so the table keeps
+/// them as `f32`: half the memory traffic, and widening back to `f64` is exact, so the sums are
+/// the same bits. A model whose weights are not all `f32` (an old format-1 file) keeps `f64`.
 struct Fused {
-    w: Vec<f64>,
+    w: FusedWeights,
     width: usize,
     /// Per selected head, its first class in a row; plus the end.
     off: Vec<usize>,
@@ -176,19 +179,9 @@ impl<'b> Scorer<'b> {
             let acc = &mut s.acc;
             acc.clear();
             acc.extend_from_slice(&f.intercept);
-            let width = f.width;
-            // Touch each column's first and last weight in one independent loop, so that the
-            // cache misses overlap, then accumulate from cache.
-            let mut sink = 0u64;
-            for &j in row.indices {
-                sink ^= f.w[j * width].to_bits() ^ f.w[j * width + width - 1].to_bits();
-            }
-            std::hint::black_box(sink);
-            for (&j, &v) in row.indices.iter().zip(row.values) {
-                let w = &f.w[j * width..(j + 1) * width];
-                for (o, &wc) in acc.iter_mut().zip(w) {
-                    *o += v * wc;
-                }
+            match &f.w {
+                FusedWeights::F32(w) => accumulate(w, f.width, row, acc),
+                FusedWeights::F64(w) => accumulate(w, f.width, row, acc),
             }
         }
         for (hi, &i) in self.heads.iter().enumerate() {
@@ -489,6 +482,27 @@ thread_local! {
     static ROW_SCRATCH: std::cell::RefCell<RowScratch> = std::cell::RefCell::new(RowScratch::default());
 }
 
+enum FusedWeights {
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+}
+
+/// `acc[c] += v_j * w[j * width + c]` over the row's columns, in column order.
+fn accumulate<W: Copy + Into<f64>>(w: &[W], width: usize, row: SparseRow<'_>, acc: &mut [f64]) {
+    // Touch each column's first and last weight in one independent loop, so that the cache
+    // misses overlap, then accumulate from cache.
+    let mut sink = 0.0f64;
+    for &j in row.indices {
+        sink += w[j * width].into() + w[j * width + width - 1].into();
+    }
+    std::hint::black_box(sink);
+    for (&j, &v) in row.indices.iter().zip(row.values) {
+        for (o, &wc) in acc.iter_mut().zip(&w[j * width..(j + 1) * width]) {
+            *o += v * wc.into();
+        }
+    }
+}
+
 impl Fused {
     /// `None` when a head's model is narrower than the vectorizer (its scorer ignores the
     /// extra columns; the per-head path keeps that behaviour).
@@ -514,6 +528,11 @@ impl Fused {
             .iter()
             .flat_map(|m| m.intercept.iter().copied())
             .collect();
+        let w = if w.iter().all(|&x| f64::from(x as f32) == x) {
+            FusedWeights::F32(w.into_iter().map(|x| x as f32).collect())
+        } else {
+            FusedWeights::F64(w)
+        };
         Some(Fused {
             w,
             width,

@@ -145,3 +145,41 @@ fn embedded_default_model_loads() {
     let names: Vec<&str> = b.heads.iter().map(|h| h.name.as_str()).collect();
     assert_eq!(names, ["negotiation", "aid", "sentiment"]);
 }
+
+#[test]
+fn fused_scorer_gives_the_same_bits_as_each_head_alone() {
+    use stance::bundle::Bundle;
+    use stance::score::{RowScratch, ScoreOptions, Scorer};
+    // The default model (f32 weights: fused table in f32) and a format-1 fixture (f64 weights).
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/bundle/v1.stance"
+    );
+    for bundle in [
+        Bundle::default_model().unwrap(),
+        Bundle::load(fixture).unwrap(),
+    ] {
+        let scorer = Scorer::new(&bundle, ScoreOptions::default()).unwrap();
+        let mut scratch = RowScratch::default();
+        for text in [
+            "We must send more weapons to Ukraine, no talks with Putin!",
+            "Peace talks and a ceasefire now :)",
+            "The meeting is on Monday.",
+            "",
+        ] {
+            let got = scorer.score_text(text, &mut scratch);
+            let x = bundle.vectorizer.transform(&[text]);
+            for (hi, head) in bundle.heads.iter().enumerate() {
+                let mut want = vec![0.0; head.model.n_classes];
+                head.model.proba_into(x.row(0), &mut want);
+                let bits = |v: &[f64]| v.iter().map(|p| p.to_bits()).collect::<Vec<_>>();
+                assert_eq!(
+                    bits(&got.proba[hi]),
+                    bits(&want),
+                    "{} on {text:?}",
+                    head.name
+                );
+            }
+        }
+    }
+}
