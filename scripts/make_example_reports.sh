@@ -47,9 +47,12 @@ model=target/examples/semeval.stance
 # grouped folds as models/MODEL_CARD.md) and its chosen settings. RUW tweets must not be
 # redistributed either: --redact.
 python3 models/build_default.py --shared "$shared" --workdir target/examples/default --table-only
+# the shipped model's settings, as the recipe recorded them
+read -r -a chosen < <(python3 -c 'import json; r = json.load(open("models/build_report.json"))
+print(" ".join(r["base_flags"] + r["grid"][r["chosen"]]["flags"]))')
 "$stance" cv --data target/examples/default/train.csv --id-col id \
   --label-col negotiation --label-col aid --label-col sentiment --group-col fold --folds 5 \
-  --word-ngrams 1-2 --char-ngrams 2-5 --min-df 2 --model svm --c 0.2 --class-weight balanced --redact \
+  "${chosen[@]}" --redact \
   --report "$out/default_cv.html" --report "$out/default_cv.json" --report "$out/default_cv.md" \
   > /dev/null
 ls -l "$out"
