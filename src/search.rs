@@ -1,4 +1,4 @@
-//! Grid search: feature settings x learner settings, scored by k-fold cross-validation with
+//! Grid search: feature settings x class weightings x learner settings, scored by k-fold cross-validation with
 //! the pipeline refit in every fold. The vectorizer is fitted once per (setting, fold) and
 //! shared by every head and learner setting, which is what makes a grid affordable.
 
@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::dataset::LabeledData;
 use crate::eval::{Confusion, HeadReport};
-use crate::model::Learner;
+use crate::model::{ClassWeight, Learner};
 use crate::train::{check_head, fit_head, fold_features, folds, labeled_in, FoldSpec, TrainSpec};
 use crate::vectorize::VectorizerConfig;
 use crate::Error;
@@ -17,6 +17,8 @@ use crate::Error;
 pub struct Grid {
     /// Named feature settings.
     pub features: Vec<(String, VectorizerConfig)>,
+    /// Class weightings to try (each with every feature setting); empty: the base spec's only.
+    pub class_weights: Vec<ClassWeight>,
     pub learners: Vec<Learner>,
 }
 
@@ -24,6 +26,7 @@ pub struct Grid {
 #[derive(Debug, Clone, Serialize)]
 pub struct Cell {
     pub features: String,
+    pub class_weight: ClassWeight,
     pub head: String,
     pub learner: Learner,
     /// `f_avg` for stance heads (labels include favor and against), else `macro_f1`.
@@ -36,6 +39,7 @@ pub struct Cell {
 pub struct SearchResult {
     pub features_name: String,
     pub features: VectorizerConfig,
+    pub class_weight: ClassWeight,
     /// Best learner per head (head order).
     pub heads: Vec<Cell>,
     pub cells: Vec<Cell>,
@@ -50,8 +54,8 @@ impl SearchResult {
     /// An aligned table of the chosen cells.
     pub fn table(&self) -> String {
         let mut s = format!(
-            "search ({} folds): features {} chosen\n",
-            self.folds, self.features_name
+            "search ({} folds): features {}, class weight {:?} chosen\n",
+            self.folds, self.features_name, self.class_weight
         );
         for c in &self.heads {
             s += &format!(
@@ -80,10 +84,22 @@ pub fn search(
         return Err(Error::Usage("empty search grid".into()));
     }
     let splits = folds(data, f)?;
+    let class_weights = if grid.class_weights.is_empty() {
+        vec![base.class_weight.clone()]
+    } else {
+        grid.class_weights.clone()
+    };
+    let specs: Vec<TrainSpec> = class_weights
+        .iter()
+        .map(|cw| TrainSpec {
+            class_weight: cw.clone(),
+            ..base.clone()
+        })
+        .collect();
     let jobs: Vec<(usize, usize)> = (0..grid.features.len())
         .flat_map(|s| (0..splits.len()).map(move |k| (s, k)))
         .collect();
-    // conf[job][head][learner]
+    // conf[job][head][class weight * learners + learner]
     let results: Vec<Result<Vec<Vec<Confusion>>, Error>> = jobs
         .par_iter()
         .map(|&(si, k)| {
@@ -95,11 +111,14 @@ pub fn search(
                 let (tlocal, gold) = labeled_in(h, test_rows);
                 let xt = xte.select_rows(&tlocal);
                 let mut per_learner = Vec::new();
-                for l in &grid.learners {
+                for (spec, l) in specs
+                    .iter()
+                    .flat_map(|s| grid.learners.iter().map(move |l| (s, l)))
+                {
                     let mut conf = Confusion::new(h.name.clone(), h.labels.clone())
                         .map_err(|e| Error::Usage(e.to_string()))?;
                     if !tlocal.is_empty() {
-                        let m = fit_head(l, base, &xtr, &local, &y, h.labels.len(), &h.name)?;
+                        let m = fit_head(l, spec, &xtr, &local, &y, h.labels.len(), &h.name)?;
                         for (p, g) in m.predict(&xt).iter().zip(&gold) {
                             conf.add(&h.labels[*g], Some(&h.labels[*p]))
                                 .map_err(|e| Error::Usage(e.to_string()))?;
@@ -114,12 +133,19 @@ pub fn search(
         .collect();
     let results = results.into_iter().collect::<Result<Vec<_>, _>>()?;
     let mut cells = Vec::new();
-    let mut best: Option<(f64, usize, Vec<Cell>)> = None;
-    for (si, (name, _)) in grid.features.iter().enumerate() {
+    let mut best: Option<(f64, usize, usize, Vec<Cell>)> = None;
+    let nl = grid.learners.len();
+    for ((si, (name, _)), (wi, cw)) in grid
+        .features
+        .iter()
+        .enumerate()
+        .flat_map(|f| class_weights.iter().enumerate().map(move |w| (f, w)))
+    {
         let mut chosen = Vec::new();
         for (hi, h) in data.heads.iter().enumerate() {
             let mut head_best: Option<Cell> = None;
             for (li, l) in grid.learners.iter().enumerate() {
+                let li = wi * nl + li;
                 let mut conf = Confusion::new(h.name.clone(), h.labels.clone())
                     .map_err(|e| Error::Usage(e.to_string()))?;
                 for (j, &(s, _)) in jobs.iter().enumerate() {
@@ -136,6 +162,7 @@ pub fn search(
                 };
                 let cell = Cell {
                     features: name.clone(),
+                    class_weight: cw.clone(),
                     head: h.name.clone(),
                     learner: l.clone(),
                     metric,
@@ -150,13 +177,14 @@ pub fn search(
         }
         let mean = chosen.iter().map(|c| c.score).sum::<f64>() / chosen.len() as f64;
         if best.as_ref().is_none_or(|b| mean > b.0) {
-            best = Some((mean, si, chosen));
+            best = Some((mean, si, wi, chosen));
         }
     }
-    let (_, si, heads) = best.expect("at least one setting");
+    let (_, si, wi, heads) = best.expect("at least one setting");
     Ok(SearchResult {
         features_name: grid.features[si].0.clone(),
         features: grid.features[si].1.clone(),
+        class_weight: class_weights[wi].clone(),
         heads,
         cells,
         folds: splits.len(),

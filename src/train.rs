@@ -82,6 +82,16 @@ pub(crate) fn check_head(h: &HeadData) -> Result<(), Error> {
     Ok(())
 }
 
+/// The given rows of `x` (ascending, distinct): borrowed when they are all of them (a single
+/// head labeled everywhere: no copy of a matrix that may be the largest thing in memory).
+fn rows_of<'a>(x: &'a SparseRows, rows: &[usize]) -> std::borrow::Cow<'a, SparseRows> {
+    if rows.len() == x.nrows() && rows.iter().enumerate().all(|(k, &i)| k == i) {
+        std::borrow::Cow::Borrowed(x)
+    } else {
+        std::borrow::Cow::Owned(x.select_rows(rows))
+    }
+}
+
 /// Trains one head's model on the given rows of `x`; errors name the head.
 pub(crate) fn fit_head(
     learner: &Learner,
@@ -92,7 +102,7 @@ pub(crate) fn fit_head(
     n_classes: usize,
     head: &str,
 ) -> Result<LinearModel, Error> {
-    let xs = x.select_rows(rows);
+    let xs = rows_of(x, rows);
     model::train(learner, &xs, y, n_classes, &spec.class_weight, spec.seed)
         .map_err(|e| Error::Usage(format!("head {head}: {e}")))
 }
@@ -144,7 +154,7 @@ pub fn train_per_head(
             let learner = learners.get(hi).unwrap_or(&spec.learner);
             let m = fit_head(learner, spec, &x, &rows, &y, h.labels.len(), &h.name)?;
             let seconds = t.elapsed().as_secs_f64();
-            let pred = m.predict(&x.select_rows(&rows));
+            let pred = m.predict(&rows_of(&x, &rows));
             let correct = pred.iter().zip(&y).filter(|(p, g)| p == g).count();
             let support = h.support();
             Ok((

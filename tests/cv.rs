@@ -149,6 +149,7 @@ fn search_chooses_from_its_grid_per_head() {
             ("default".into(), base.features.clone()),
             ("no char".into(), no_char),
         ],
+        class_weights: vec![],
         learners: vec![
             Learner::Logistic {
                 c: 0.01,

@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use stance::dataset::{LabelLayout, LabeledData};
 use stance::model::{ClassWeight, Learner};
 use stance::search::Grid;
-use stance::tokenize::NgramRange;
+use stance::tokenize::{NgramRange, Split, TokenizerConfig};
 use stance::train::{self, FoldSpec, TrainSpec, TrainSummary};
 use stance::vectorize::DfBound;
 use stance::{ingest, Error};
@@ -213,6 +213,7 @@ pub fn run(a: TrainArgs) -> Result<Outcome, Error> {
         let found = stance::search::search(&data, &spec, &grid, &folds)?;
         eprint!("{}", found.table());
         spec.features = found.features.clone();
+        spec.class_weight = found.class_weight.clone();
         per_head = found.per_head_learners();
         notes = serde_json::to_value(&found).unwrap_or_default();
     }
@@ -238,8 +239,10 @@ pub fn run(a: TrainArgs) -> Result<Outcome, Error> {
     })
 }
 
-/// The `--search` grid: the given features and three variants (word 1-3, no char n-grams,
-/// min_df 2), times a range of C (or alpha for naive Bayes) around the usual optimum.
+/// The `--search` grid: the given features and four variants (word 1-3, no char n-grams,
+/// min_df 2, scikit-learn's analyzer with the same n-gram ranges), times the given class
+/// weighting and `balanced` (when the given one is `none`), times a range of C (or alpha for
+/// naive Bayes) around the usual optimum.
 pub fn grid(spec: &TrainSpec, l: &LearnerArgs) -> Grid {
     let base = spec.features.clone();
     let mut w13 = base.clone();
@@ -253,6 +256,10 @@ pub fn grid(spec: &TrainSpec, l: &LearnerArgs) -> Grid {
     }
     let mut df2 = base.clone();
     df2.min_df = DfBound::Count(2);
+    let mut class_weights = vec![spec.class_weight.clone()];
+    if spec.class_weight == ClassWeight::None {
+        class_weights.push(ClassWeight::Balanced);
+    }
     let learners = match l.model {
         ModelKind::Nb | ModelKind::Cnb => [0.01, 0.03, 0.1, 0.3, 1.0]
             .iter()
@@ -263,13 +270,26 @@ pub fn grid(spec: &TrainSpec, l: &LearnerArgs) -> Grid {
             .map(|&c| l.learner_with(c, l.alpha))
             .collect(),
     };
+    let sklearn = if matches!(base.tokenizer.split, Split::SklearnPattern) {
+        None
+    } else {
+        let mut sk = base.clone();
+        sk.tokenizer = TokenizerConfig::sklearn(
+            base.tokenizer.word_ngrams,
+            base.tokenizer.char_ngrams.as_ref().map(|c| (c.min, c.max)),
+        );
+        Some(("scikit-learn analyzer".into(), sk))
+    };
+    let mut features = vec![
+        ("as given".into(), base),
+        ("word n-grams up to 3".into(), w13),
+        ("no char n-grams".into(), no_char),
+        ("min_df 2".into(), df2),
+    ];
+    features.extend(sklearn);
     Grid {
-        features: vec![
-            ("as given".into(), base),
-            ("word n-grams up to 3".into(), w13),
-            ("no char n-grams".into(), no_char),
-            ("min_df 2".into(), df2),
-        ],
+        features,
+        class_weights,
         learners,
     }
 }
