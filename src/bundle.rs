@@ -6,9 +6,9 @@
 //! enums survive), raw in version 1, deflate-compressed from version 2 on, which also stores
 //! weights as `f32` and leaves out the idf (derived from df): a third of version 1's size, so
 //! the default model embedded in the binary stays small. Version 1 files still load. The magic
-//! and version are read first, so a wrong,
-//! future-version, truncated or corrupt file is a named error before any decoding starts, as
-//! fastText and tantivy do. Saving writes a temp file and renames it over the target.
+//! and version are read first, so a wrong, future-version, truncated or corrupt file is a named
+//! error before any decoding starts, as fastText and tantivy do. Saving writes a temp file and
+//! renames it over the target.
 
 use std::path::{Path, PathBuf};
 
