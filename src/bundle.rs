@@ -222,6 +222,12 @@ impl Bundle {
         Bundle::from_bytes(DEFAULT_MODEL, Path::new("<embedded default model>"))
     }
 
+    /// The format version in a model file's header (`None` if it does not start like one).
+    pub fn file_version(bytes: &[u8]) -> Option<u32> {
+        (bytes.len() >= 12 && &bytes[..8] == MAGIC)
+            .then(|| u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes")))
+    }
+
     /// Reads a model file.
     ///
     /// # Errors

@@ -423,3 +423,16 @@ fn cv_writes_every_held_out_prediction_once_in_input_order() {
     let acc = format!("{:.3}", correct as f64 / 30.0);
     assert!(table.contains(&acc), "accuracy {acc} not in\n{table}");
 }
+
+#[test]
+fn inspect_prints_the_files_own_format_version() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (file, version) in [
+        ("tests/fixtures/bundle/v1.stance", "format version  1\n"),
+        ("tests/fixtures/bundle/v2.stance", "format version  2\n"),
+    ] {
+        let out = stance(&["inspect", root.join(file).to_str().unwrap()], &[]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with(version));
+    }
+}

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use stance::bundle::{Bundle, FORMAT_VERSION};
+use stance::bundle::{Bundle, BundleError};
 use stance::Error;
 
 use super::Outcome;
@@ -18,15 +18,19 @@ pub struct InspectArgs {
 }
 
 pub fn run(a: InspectArgs) -> Result<Outcome, Error> {
-    let b = Bundle::load(&a.model)?;
-    print!("{}", describe(&b, a.top));
+    let bytes = std::fs::read(&a.model).map_err(|source| BundleError::Io {
+        path: a.model.clone(),
+        source,
+    })?;
+    let b = Bundle::from_bytes(&bytes, &a.model)?;
+    let version = Bundle::file_version(&bytes).unwrap_or_default();
+    print!("format version  {version}\n{}", describe(&b, a.top));
     Ok(Outcome { row_errors: 0 })
 }
 
 /// A human-readable description of a bundle.
 pub fn describe(b: &Bundle, top: usize) -> String {
     let mut s = String::new();
-    s += &format!("format version  {FORMAT_VERSION}\n");
     s += &format!("crate version   {}\n", b.meta.crate_version);
     s += &format!(
         "trained on      {} rows; seed {}; data fingerprint {}\n",
