@@ -144,11 +144,7 @@ impl Bundle {
         let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
         // The version is judged before anything else, so a newer file says so even if this
         // build would misread the rest of its header.
-        let version = if bytes.len() >= 12 {
-            u32_at(8)
-        } else {
-            FORMAT_VERSION
-        };
+        let version = Bundle::file_version(bytes).unwrap_or(FORMAT_VERSION);
         if version > FORMAT_VERSION {
             return Err(BundleError::FutureVersion {
                 path,
@@ -233,12 +229,21 @@ impl Bundle {
     /// # Errors
     /// I/O errors and every [`BundleError`] of [`Bundle::from_bytes`].
     pub fn load(path: impl AsRef<Path>) -> Result<Bundle, BundleError> {
+        Bundle::load_with_version(path).map(|(b, _)| b)
+    }
+
+    /// Reads a model file, also returning the format version it was written in.
+    ///
+    /// # Errors
+    /// As [`Bundle::load`].
+    pub fn load_with_version(path: impl AsRef<Path>) -> Result<(Bundle, u32), BundleError> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|source| BundleError::Io {
             path: path.to_path_buf(),
             source,
         })?;
-        Bundle::from_bytes(&bytes, path)
+        let b = Bundle::from_bytes(&bytes, path)?;
+        Ok((b, Bundle::file_version(&bytes).unwrap_or_default()))
     }
 
     /// Writes a model file atomically (temp file + rename).

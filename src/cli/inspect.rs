@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use stance::bundle::{Bundle, BundleError};
+use stance::bundle::Bundle;
 use stance::Error;
 
 use super::Outcome;
@@ -18,12 +18,7 @@ pub struct InspectArgs {
 }
 
 pub fn run(a: InspectArgs) -> Result<Outcome, Error> {
-    let bytes = std::fs::read(&a.model).map_err(|source| BundleError::Io {
-        path: a.model.clone(),
-        source,
-    })?;
-    let b = Bundle::from_bytes(&bytes, &a.model)?;
-    let version = Bundle::file_version(&bytes).unwrap_or_default();
+    let (b, version) = Bundle::load_with_version(&a.model)?;
     print!("format version  {version}\n{}", describe(&b, a.top));
     Ok(Outcome { row_errors: 0 })
 }
