@@ -399,10 +399,16 @@ def wait_peer_cv_f1(work, d):
             if not pred.exists():
                 sys.exit("peer worker stopped without writing its CV predictions")
         time.sleep(5)
-    pp = pd.read_csv(pred, keep_default_na=False).set_index("id").loc[d.id]
-    pp.index = d.index
+    pp = peer_cv_predictions(work, d)
     return {h: head_metrics(d.loc[d[h] != "", h], pp.loc[d[h] != "", h], LABELS[h])["macro_f1"]
             for h in HEADS}
+
+
+def peer_cv_predictions(work, d):
+    """The peer worker's held-out predictions, aligned with the rows of `d`."""
+    pp = pd.read_csv(work / "peer_cv_pred.csv", keep_default_na=False).set_index("id").loc[d.id]
+    pp.index = d.index
+    return pp
 
 
 def peer_worker(work):
@@ -555,8 +561,7 @@ def main():
     if not a.skip_peer:
         if not (work / "peer_seeds_pred.json").exists():
             sys.exit("peer worker failed")
-        pp = pd.read_csv(work / "peer_cv_pred.csv", keep_default_na=False).set_index("id").loc[d.id]
-        pp.index = d.index
+        pp = peer_cv_predictions(work, d)
         peer_all = {h: head_metrics(d.loc[d[h] != "", h], pp.loc[d[h] != "", h], LABELS[h]) for h in HEADS}
         peer_by_source = {s: {h: head_metrics(d.loc[(d[h] != "") & (d.source == s), h],
                                               pp.loc[(d[h] != "") & (d.source == s), h], LABELS[h])
