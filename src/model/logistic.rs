@@ -22,6 +22,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::error::ModelError;
+use super::lbfgs::minimize;
+pub use super::lbfgs::SolverInfo;
 use super::linear::{LinearModel, Link, ABSENT_CLASS_INTERCEPT};
 use super::weights::{
     check_c, check_data, check_max_iter, check_solver, check_tol, require_two_classes, ClassWeight,
@@ -33,8 +35,6 @@ use crate::SparseRows;
 const ROW_CHUNK: usize = 4096;
 /// Features per parallel task for the gradient.
 const FEAT_CHUNK: usize = 4096;
-/// L-BFGS memory (scikit-learn/scipy's default `maxcor`).
-const LBFGS_M: usize = 10;
 
 /// Checked logistic-regression hyper-parameters; build through [`LogisticParams`].
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -81,18 +81,6 @@ fn check(p: &ValidLogisticParams) -> Result<(), ModelError> {
 linfa_params!(LogisticParams => ValidLogisticParams, check: check, fit: |x, y, p| {
     fit_logistic(x, &y, p).map(|(m, _)| m)
 });
-
-/// How the solver stopped.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SolverInfo {
-    pub iterations: usize,
-    pub evaluations: usize,
-    /// Max-norm of the (mean-loss) gradient at the returned point.
-    pub grad_max: f64,
-    /// The gradient reached `tol`, or the objective stopped decreasing in f64 (relative
-    /// decrease <= 64 eps, scipy's criterion as scikit-learn sets it); false at `max_iter`.
-    pub converged: bool,
-}
 
 /// Trains and also reports how the optimizer stopped (used by tests and diagnostics).
 ///
@@ -462,305 +450,16 @@ impl<'a> Problem<'a> {
     }
 }
 
-/// Elements per chunk in the L-BFGS vector algebra (fixed: see module docs).
-const VEC_CHUNK: usize = 1 << 15;
-/// Chunks per parallel task at least: a vector of up to this many chunks is processed on the
-/// calling thread. These passes are memory-bound and each is a fork-join point; on small
-/// problems (a SemEval head: ~10^5 weights) the synchronization cost more than the split gained,
-/// badly so on a loaded machine, while heads are trained in parallel anyway. Summation still
-/// goes chunk by chunk in order, so results do not depend on this.
-const PAR_MIN_CHUNKS: usize = 8;
-
-/// Serial dot product with four accumulators (a fixed order, faster than one chain).
-fn dot4(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0; 4];
-    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for l in 0..4 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-    for (x, y) in ra.iter().zip(rb) {
-        s += x * y;
-    }
-    s
-}
-
-/// Dot product over fixed chunks, partial sums merged in order: parallel yet bit-identical for
-/// any thread count. The L-BFGS two-loop is ~40 such passes over `n_features * n_classes`.
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let parts: Vec<f64> = a
-        .par_chunks(VEC_CHUNK)
-        .zip(b.par_chunks(VEC_CHUNK))
-        .with_min_len(PAR_MIN_CHUNKS)
-        .map(|(x, y)| dot4(x, y))
-        .collect();
-    parts.iter().sum()
-}
-
-/// `v = scale * v + a * x`, then returns `z . v` (0 without `z`): one pass instead of two or
-/// three over vectors that do not fit in cache. Same chunked summation order as [`dot`].
-fn update_dot(v: &mut [f64], scale: f64, a: f64, x: Option<&[f64]>, z: Option<&[f64]>) -> f64 {
-    let parts: Vec<f64> = v
-        .par_chunks_mut(VEC_CHUNK)
-        .enumerate()
-        .with_min_len(PAR_MIN_CHUNKS)
-        .map(|(ci, vc)| {
-            let range = ci * VEC_CHUNK..ci * VEC_CHUNK + vc.len();
-            match x {
-                Some(x) => {
-                    for (vi, &xi) in vc.iter_mut().zip(&x[range.clone()]) {
-                        *vi = scale * *vi + a * xi;
-                    }
-                }
-                None => vc.iter_mut().for_each(|vi| *vi *= scale),
-            }
-            z.map_or(0.0, |z| dot4(vc, &z[range]))
-        })
-        .collect();
-    parts.iter().sum()
-}
-
-/// `s = x_new - x`, `y = g_new - g`; returns `(s . y, y . y)`, in one pass.
-fn make_pair(s: &mut [f64], y: &mut [f64], x: (&[f64], &[f64]), g: (&[f64], &[f64])) -> (f64, f64) {
-    let parts: Vec<(f64, f64)> = s
-        .par_chunks_mut(VEC_CHUNK)
-        .zip(y.par_chunks_mut(VEC_CHUNK))
-        .enumerate()
-        .with_min_len(PAR_MIN_CHUNKS)
-        .map(|(ci, (sc, yc))| {
-            let r = ci * VEC_CHUNK..ci * VEC_CHUNK + sc.len();
-            let (xn, xo, gn, go) = (&x.0[r.clone()], &x.1[r.clone()], &g.0[r.clone()], &g.1[r]);
-            for i in 0..sc.len() {
-                sc[i] = xn[i] - xo[i];
-                yc[i] = gn[i] - go[i];
-            }
-            (dot4(sc, yc), dot4(yc, yc))
-        })
-        .collect();
-    parts
-        .iter()
-        .fold((0.0, 0.0), |(a, b), &(p, q)| (a + p, b + q))
-}
-
-/// `out = base + a * d`.
-fn set_axpy(out: &mut [f64], base: &[f64], a: f64, d: &[f64]) {
-    out.par_chunks_mut(VEC_CHUNK)
-        .zip(base.par_chunks(VEC_CHUNK).zip(d.par_chunks(VEC_CHUNK)))
-        .with_min_len(PAR_MIN_CHUNKS)
-        .for_each(|(oc, (bc, dc))| {
-            for ((o, &b), &di) in oc.iter_mut().zip(bc).zip(dc) {
-                *o = b + a * di;
-            }
-        });
-}
-
-fn max_abs(a: &[f64]) -> f64 {
-    a.iter().fold(0.0, |m, v| m.max(v.abs()))
-}
-
-/// Limited-memory BFGS with a weak Wolfe line search.
-///
-/// The objective is smooth and strictly convex in `W`; the unit quasi-Newton step is tried first
-/// and usually accepted; pairs with non-positive curvature are skipped.
-/// Stops when the gradient max-norm is `<= tol`, when the relative decrease of the objective
-/// falls below `64 * eps` (scipy's `ftol` as scikit-learn sets it) or after `max_iter` iterations.
+/// Minimizes the problem's objective from `theta` (see [`super::lbfgs::minimize`]).
 pub(crate) fn lbfgs(
     problem: &Problem<'_>,
     theta: &mut [f64],
     tol: f64,
     max_iter: usize,
 ) -> SolverInfo {
-    let n = problem.dim();
+    debug_assert_eq!(theta.len(), problem.dim());
     let mut resid = vec![0.0; problem.x.nrows() * problem.k];
-    let mut g = vec![0.0; n];
-    let mut f = problem.eval(theta, &mut g, &mut resid);
-    let mut evaluations = 1;
-    let mut s_hist: Vec<Vec<f64>> = Vec::with_capacity(LBFGS_M);
-    let mut y_hist: Vec<Vec<f64>> = Vec::with_capacity(LBFGS_M);
-    let mut rho: Vec<f64> = Vec::with_capacity(LBFGS_M);
-    let mut dir = vec![0.0; n];
-    let mut theta_new = vec![0.0; n];
-    let mut g_new = vec![0.0; n];
-    let mut alpha_buf = [0.0; LBFGS_M];
-    let (mut last_sy, mut last_yy) = (1.0, 1.0);
-    let mut iterations = 0;
-    let mut eval_time = 0.0;
-    let mut converged = false;
-    let ftol = 64.0 * f64::EPSILON;
-    while iterations < max_iter {
-        if max_abs(&g) <= tol {
-            converged = true;
-            break;
-        }
-        // Two-loop recursion: dir = -H g, each axpy fused with the next dot product.
-        let m = s_hist.len();
-        dir.copy_from_slice(&g);
-        let mut dv = update_dot(
-            &mut dir,
-            -1.0,
-            0.0,
-            None,
-            Some(if m > 0 { &s_hist[m - 1] } else { &g }),
-        );
-        let mut gd = if m == 0 { dv } else { 0.0 };
-        for h in (0..m).rev() {
-            let a = rho[h] * dv;
-            alpha_buf[h] = a;
-            let next = if h > 0 {
-                Some(s_hist[h - 1].as_slice())
-            } else {
-                None
-            };
-            dv = update_dot(&mut dir, 1.0, -a, Some(&y_hist[h]), next);
-        }
-        if m > 0 {
-            let gamma = last_sy / last_yy;
-            dv = update_dot(&mut dir, gamma, 0.0, None, Some(&y_hist[0]));
-            for h in 0..m {
-                let beta = rho[h] * dv;
-                let next = if h + 1 < m { &y_hist[h + 1] } else { &g };
-                dv = update_dot(
-                    &mut dir,
-                    1.0,
-                    alpha_buf[h] - beta,
-                    Some(&s_hist[h]),
-                    Some(next),
-                );
-            }
-            gd = dv;
-        }
-        if gd >= 0.0 || !gd.is_finite() {
-            // Not a descent direction (numerical trouble): restart from steepest descent.
-            s_hist.clear();
-            y_hist.clear();
-            rho.clear();
-            dir.iter_mut().zip(&g).for_each(|(d, &gi)| *d = -gi);
-            gd = dot(&g, &dir);
-        }
-        let mut step = if s_hist.is_empty() {
-            // scipy's first step: unit length along steepest descent.
-            1.0 / gd.abs().sqrt()
-        } else {
-            1.0
-        };
-        // Weak Wolfe line search (Lewis & Overton bracketing): shrink when the Armijo condition
-        // fails, expand while the slope is still steep (curvature condition fails), so that
-        // the first steps are not stuck at a tiny length and stored pairs have good curvature.
-        let (c1, c2) = (1e-4, 0.9);
-        let (mut lo, mut hi) = (0.0f64, f64::INFINITY);
-        let mut accepted = false;
-        let mut f_new = f;
-        for _ in 0..60 {
-            set_axpy(&mut theta_new, theta, step, &dir);
-            let te = std::time::Instant::now();
-            f_new = problem.eval(&theta_new, &mut g_new, &mut resid);
-            eval_time += te.elapsed().as_secs_f64();
-            evaluations += 1;
-            if !(f_new.is_finite() && f_new <= f + c1 * step * gd) {
-                hi = step;
-                if lo == 0.0 {
-                    // Minimizer of the quadratic through f(0), f'(0) and f(step), kept within
-                    // [0.1, 0.5] * step: one evaluation usually suffices.
-                    let denom = 2.0 * (f_new - f - gd * step);
-                    let cand = if denom > 0.0 && f_new.is_finite() {
-                        -gd * step * step / denom
-                    } else {
-                        0.5 * step
-                    };
-                    step = cand.clamp(0.1 * step, 0.5 * step);
-                    continue;
-                }
-            } else {
-                let gd_new = dot(&g_new, &dir);
-                if gd_new >= c2 * gd {
-                    accepted = true;
-                    break;
-                }
-                lo = step;
-                if hi.is_infinite() {
-                    if step >= 1e10 {
-                        accepted = true; // unbounded below along dir: take what we have
-                        break;
-                    }
-                    // Still steep: extrapolate to where the (linear) slope model through
-                    // (0, gd) and (step, gd_new) vanishes, at least doubling.
-                    let secant = if gd_new > gd {
-                        step * gd / (gd - gd_new)
-                    } else {
-                        f64::INFINITY
-                    };
-                    step = secant.clamp(2.0 * step, 50.0 * step);
-                    continue;
-                }
-            }
-            step = 0.5 * (lo + hi);
-            if hi.is_finite() && hi - lo <= 1e-12 * hi {
-                break;
-            }
-        }
-        if !accepted && lo > 0.0 {
-            // Bracket collapsed: the last Armijo point is still a decrease.
-            step = lo;
-            set_axpy(&mut theta_new, theta, step, &dir);
-            f_new = problem.eval(&theta_new, &mut g_new, &mut resid);
-            evaluations += 1;
-            accepted = true;
-        }
-        iterations += 1;
-        if !accepted {
-            break;
-        }
-        // Curvature pair.
-        let mut s_vec = if s_hist.len() == LBFGS_M {
-            s_hist.remove(0)
-        } else {
-            vec![0.0; n]
-        };
-        let mut y_vec = if y_hist.len() == LBFGS_M {
-            y_hist.remove(0)
-        } else {
-            vec![0.0; n]
-        };
-        if rho.len() == LBFGS_M {
-            rho.remove(0);
-        }
-        let (sy, yy) = make_pair(&mut s_vec, &mut y_vec, (&theta_new, theta), (&g_new, &g));
-        if sy > 1e-10 * yy.max(f64::MIN_POSITIVE) {
-            s_hist.push(s_vec);
-            y_hist.push(y_vec);
-            rho.push(1.0 / sy);
-            last_sy = sy;
-            last_yy = yy;
-        }
-        let rel = (f - f_new) / f.abs().max(f_new.abs()).max(1.0);
-        if std::env::var_os("STANCE_LBFGS_TRACE").is_some() {
-            eprintln!(
-                "iter {iterations} f {f_new:.10e} gmax {:.3e} step {step:.3e} eval {eval_time:.3}s",
-                max_abs(&g_new)
-            );
-        }
-        theta.copy_from_slice(&theta_new);
-        std::mem::swap(&mut g, &mut g_new);
-        f = f_new;
-        if rel <= ftol {
-            // No measurable progress left in f64 (scipy's "REL_REDUCTION_OF_F" stop): as
-            // converged as this precision allows, whatever the gradient tolerance asked.
-            converged = true;
-            break;
-        }
-    }
-    if !converged && iterations >= max_iter {
-        converged = max_abs(&g) <= tol;
-    }
-    SolverInfo {
-        iterations,
-        evaluations,
-        grad_max: max_abs(&g),
-        converged,
-    }
+    minimize(|t, g| problem.eval(t, g, &mut resid), theta, tol, max_iter)
 }
 
 #[cfg(test)]
@@ -865,11 +564,5 @@ mod tests {
             }
         }
         eprintln!("pass1-like x10 {:.3?} {acc}", t.elapsed());
-
-        let t = std::time::Instant::now();
-        for _ in 0..10 {
-            std::hint::black_box(dot(&theta, &g));
-        }
-        eprintln!("dot x10 {:.3?} (dim {})", t.elapsed(), p.dim());
     }
 }

@@ -92,6 +92,7 @@ macro_rules! linfa_params {
 pub mod bayes;
 pub mod error;
 pub mod kfold;
+mod lbfgs;
 pub mod linear;
 pub mod logistic;
 pub mod nbsvm;
