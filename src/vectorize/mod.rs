@@ -1092,26 +1092,53 @@ impl Vectorizer {
 
     /// TF-IDF rows of many documents, in parallel, in input order.
     pub fn transform<S: AsRef<str> + Sync>(&self, docs: &[S]) -> SparseRows {
-        // Rows are appended to one buffer per chunk of documents (no allocation per row); the
-        // chunks are then copied into the final arrays in parallel (see `assemble`).
-        let parts: Vec<RowChunk> = docs
-            .par_chunks(64)
-            .map(|chunk| {
-                let mut part = RowChunk {
-                    ends: Vec::with_capacity(chunk.len()),
-                    ..RowChunk::default()
-                };
-                SCRATCH.with(|s| {
-                    let s = &mut s.borrow_mut();
-                    for d in chunk {
-                        self.append_row(d.as_ref(), s, &mut part.indices, &mut part.values);
-                        part.ends.push(part.indices.len());
-                    }
-                });
-                part
-            })
-            .collect();
+        // Run inside a pool, so that `append_rows` sees a worker thread at every level (from
+        // outside, rayon would report the first split as stolen even when it was not).
+        let parts = if rayon::current_thread_index().is_some() {
+            self.rows_of(docs)
+        } else {
+            rayon::scope(|_| self.rows_of(docs))
+        };
         RowChunk::assemble(self.n_features(), parts)
+    }
+
+    /// The rows of `docs`, as consecutive chunks (one more per stolen half; see `append_rows`).
+    fn rows_of<S: AsRef<str> + Sync>(&self, docs: &[S]) -> Vec<RowChunk> {
+        let mut parts = vec![RowChunk::default()];
+        self.append_rows(docs, &mut parts);
+        parts
+    }
+
+    /// Appends the rows of `docs` to the last of `parts`, offering halves to idle threads.
+    ///
+    /// A half that no other thread took is appended to the same buffer once the first half is
+    /// done, so a thread's consecutive rows share one buffer: on one thread the whole matrix is
+    /// built in place, and on more there is one buffer per steal rather than one per fixed-size
+    /// chunk. Each buffer costs a copy into the final arrays, and fresh memory costs a page
+    /// fault per page, which together were a third of the CPU time of `transform`.
+    fn append_rows<S: AsRef<str> + Sync>(&self, docs: &[S], parts: &mut Vec<RowChunk>) {
+        /// Documents below which a range is not split (small enough to balance the load).
+        const GRAIN: usize = 64;
+        if docs.len() <= GRAIN {
+            let part = parts.last_mut().expect("starts with one part");
+            SCRATCH.with(|s| {
+                let s = &mut s.borrow_mut();
+                for d in docs {
+                    self.append_row(d.as_ref(), s, &mut part.indices, &mut part.values);
+                    part.ends.push(part.indices.len());
+                }
+            });
+            return;
+        }
+        let (left, right) = docs.split_at(docs.len() / 2);
+        let ((), stolen) = rayon::join_context(
+            |_| self.append_rows(left, parts),
+            |ctx| ctx.migrated().then(|| self.rows_of(right)),
+        );
+        match stolen {
+            Some(p) => parts.extend(p),
+            None => self.append_rows(right, parts),
+        }
     }
 }
 
@@ -1125,30 +1152,34 @@ struct RowChunk {
 }
 
 impl RowChunk {
-    /// Concatenates chunks, in order, into one CSR matrix. The copy runs in parallel, one job
-    /// per chunk into its own slice of the output: a corpus's rows are hundreds of MB, and a
-    /// sequential copy (with the page faults of the fresh arrays) kept a second thread from
-    /// speeding up batch transform at all. The output arrays are zero-allocated, so the OS
-    /// hands out zeroed pages instead of a memset pass.
+    /// Concatenates chunks, in order, into one CSR matrix: the first chunk's buffers grow to
+    /// hold the rest (a large buffer grows by remapping its pages, not by copying them), and
+    /// each of the others is copied in by all threads, so that the page faults of the fresh
+    /// tail are not taken by one thread alone.
     fn assemble(n_features: usize, parts: Vec<RowChunk>) -> SparseRows {
-        let nnz = parts.iter().map(|p| p.indices.len()).sum();
-        let mut indptr = Vec::with_capacity(parts.iter().map(|p| p.ends.len()).sum::<usize>() + 1);
+        let mut parts = parts.into_iter();
+        let RowChunk {
+            ends,
+            mut indices,
+            mut values,
+        } = parts.next().unwrap_or_default();
+        let rest: Vec<RowChunk> = parts.collect();
+        let n_rows = ends.len() + rest.iter().map(|p| p.ends.len()).sum::<usize>();
+        let more = rest.iter().map(|p| p.indices.len()).sum();
+        indices.reserve_exact(more);
+        values.reserve_exact(more);
+        let mut indptr = Vec::with_capacity(n_rows + 1);
         indptr.push(0);
-        let (mut indices, mut values) = (vec![0usize; nnz], vec![0.0f64; nnz]);
-        let mut jobs = Vec::with_capacity(parts.len());
-        let (mut rest_i, mut rest_v) = (&mut indices[..], &mut values[..]);
-        for p in parts {
-            let base = *indptr.last().expect("starts with 0");
+        indptr.extend_from_slice(&ends);
+        for p in rest {
+            let base = indices.len();
             indptr.extend(p.ends.iter().map(|e| base + e));
-            let (i, ri) = std::mem::take(&mut rest_i).split_at_mut(p.indices.len());
-            let (v, rv) = std::mem::take(&mut rest_v).split_at_mut(p.values.len());
-            (rest_i, rest_v) = (ri, rv);
-            jobs.push((p, i, v));
+            indices.par_extend(p.indices.par_iter().copied());
+            values.par_extend(p.values.par_iter().copied());
         }
-        jobs.into_par_iter().for_each(|(p, i, v)| {
-            i.copy_from_slice(&p.indices);
-            v.copy_from_slice(&p.values);
-        });
+        // growth by doubling may have left up to half unused; shrinking is in place
+        indices.shrink_to_fit();
+        values.shrink_to_fit();
         SparseRows::from_parts(n_features, indptr, indices, values)
             .expect("rows are sorted and in range")
     }
@@ -1313,6 +1344,54 @@ mod tests {
                 let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&x), bits(&rx), "{cfg:?} doc {k} values");
             }
+        }
+    }
+
+    #[test]
+    fn chunks_assemble_in_order() {
+        let chunk = |ends: Vec<usize>, indices: Vec<usize>| RowChunk {
+            values: indices.iter().map(|&j| j as f64).collect(),
+            ends,
+            indices,
+        };
+        let parts = vec![
+            chunk(vec![2, 2], vec![0, 3]),
+            chunk(vec![1], vec![1]),
+            chunk(vec![0, 3], vec![0, 2, 3]),
+        ];
+        let m = RowChunk::assemble(4, parts);
+        let rows: Vec<&[usize]> = m.rows().map(|r| r.indices).collect();
+        assert_eq!(rows, [&[0, 3][..], &[], &[1], &[], &[0, 2, 3]]);
+        assert_eq!(m.row(4).values, &[0.0, 2.0, 3.0]);
+    }
+
+    #[test]
+    fn batch_rows_equal_single_rows_whatever_the_split() {
+        let mut docs = fixture_docs();
+        docs.extend(tricky());
+        let docs: Vec<String> = docs.iter().cycle().take(3000).cloned().collect();
+        let (v, _) = Vectorizer::fit(VectorizerConfig::default(), &docs).unwrap();
+        let mut s = FeatureScratch::default();
+        let want = SparseRows::from_rows(
+            v.n_features(),
+            docs.iter().map(|d| {
+                let (mut i, mut x) = (Vec::new(), Vec::new());
+                v.transform_into(d, &mut s, &mut i, &mut x);
+                (i, x)
+            }),
+        )
+        .unwrap();
+        assert_eq!(v.transform(&docs), want, "outside a pool");
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            assert_eq!(
+                pool.install(|| v.transform(&docs)),
+                want,
+                "{threads} threads"
+            );
         }
     }
 
