@@ -1073,32 +1073,37 @@ impl Vectorizer {
         // Run inside a pool, so that `append_rows` sees a worker thread at every level (from
         // outside, rayon would report the first split as stolen even when it was not).
         let parts = if rayon::current_thread_index().is_some() {
-            self.rows_of(docs)
+            self.rows_of(docs, true)
         } else {
-            rayon::scope(|_| self.rows_of(docs))
+            rayon::scope(|_| self.rows_of(docs, true))
         };
         RowChunk::assemble(self.n_features(), parts)
     }
 
-    /// The rows of `docs`, as consecutive chunks (one more per stolen half; see `append_rows`).
-    fn rows_of<S: AsRef<str> + Sync>(&self, docs: &[S]) -> Vec<RowChunk> {
-        let mut parts = vec![RowChunk::default()];
-        self.append_rows(docs, &mut parts);
+    /// The rows of `docs`, as consecutive chunks (see `append_rows`); `top` for the whole
+    /// batch, whose first chunk becomes the output.
+    fn rows_of<S: AsRef<str> + Sync>(&self, docs: &[S], top: bool) -> Vec<RowChunk> {
+        let mut parts = Vec::new();
+        self.append_rows(docs, &mut parts, top);
         parts
     }
 
-    /// Appends the rows of `docs` to the last of `parts`, offering halves to idle threads.
+    /// Appends the rows of `docs` to `parts`, offering halves to idle threads.
     ///
-    /// A half that no other thread took is appended to the same buffer once the first half is
-    /// done, so a thread's consecutive rows share one buffer: on one thread the whole matrix is
-    /// built in place, and on more there is one buffer per steal rather than one per fixed-size
-    /// chunk. Each buffer costs a copy into the final arrays, and fresh memory costs a page
-    /// fault per page, which together were a third of the CPU time of `transform`.
-    fn append_rows<S: AsRef<str> + Sync>(&self, docs: &[S], parts: &mut Vec<RowChunk>) {
+    /// A half that no other thread took is processed once the first half is done, so until the
+    /// first steal the batch's rows go to one chunk, which `assemble` keeps as the output: on
+    /// one thread the whole matrix is built in place. Every other chunk is copied into it, so
+    /// those are kept small (one per leaf), in memory the allocator recycles, rather than
+    /// large fresh buffers whose pages would be faulted twice (written, then copied). Copies
+    /// and the page faults of fresh memory were a third of the CPU time of `transform`.
+    fn append_rows<S: AsRef<str> + Sync>(&self, docs: &[S], parts: &mut Vec<RowChunk>, top: bool) {
         /// Documents below which a range is not split (small enough to balance the load).
         const GRAIN: usize = 64;
         if docs.len() <= GRAIN {
-            let part = parts.last_mut().expect("starts with one part");
+            if !top || parts.len() != 1 {
+                parts.push(RowChunk::default());
+            }
+            let part = parts.last_mut().expect("pushed above");
             SCRATCH.with(|s| {
                 let s = &mut s.borrow_mut();
                 for d in docs {
@@ -1110,12 +1115,12 @@ impl Vectorizer {
         }
         let (left, right) = docs.split_at(docs.len() / 2);
         let ((), stolen) = rayon::join_context(
-            |_| self.append_rows(left, parts),
-            |ctx| ctx.migrated().then(|| self.rows_of(right)),
+            |_| self.append_rows(left, parts, top),
+            |ctx| ctx.migrated().then(|| self.rows_of(right, false)),
         );
         match stolen {
             Some(p) => parts.extend(p),
-            None => self.append_rows(right, parts),
+            None => self.append_rows(right, parts, top),
         }
     }
 }
