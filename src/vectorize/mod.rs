@@ -1136,7 +1136,7 @@ struct RowChunk {
 
 impl RowChunk {
     /// Concatenates chunks, in order, into one CSR matrix: the first chunk's buffers grow to
-    /// hold the rest (a large buffer grows by remapping its pages, not by copying them), and
+    /// hold the rest (with glibc a large buffer grows by remapping its pages, not copying), and
     /// each of the others is copied in by all threads, so that the page faults of the fresh
     /// tail are not taken by one thread alone.
     fn assemble(n_features: usize, parts: Vec<RowChunk>) -> SparseRows {
@@ -1160,7 +1160,7 @@ impl RowChunk {
             indices.par_extend(p.indices.par_iter().copied());
             values.par_extend(p.values.par_iter().copied());
         }
-        // growth by doubling may have left up to half unused; shrinking is in place
+        // growth by doubling may have left up to half unused; with glibc, shrinking is in place
         indices.shrink_to_fit();
         values.shrink_to_fit();
         SparseRows::from_parts(n_features, indptr, indices, values)
