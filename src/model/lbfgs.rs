@@ -86,6 +86,7 @@ fn max_abs(a: &[f64]) -> f64 {
 /// The stored pairs `s_i = x_{i+1} - x_i`, `y_i = g_{i+1} - g_i` (oldest first) and the inner
 /// products the compact form needs: `s_i . y_j` for `i <= j` (the upper triangle `R`, its
 /// diagonal `D`), `y_i . y_j`, and each pair's products with the current gradient.
+#[derive(Default)]
 struct History {
     s: Vec<Vec<f32>>,
     y: Vec<Vec<f32>>,
@@ -109,18 +110,6 @@ struct PairDots {
 }
 
 impl History {
-    fn new() -> Self {
-        Self {
-            s: Vec::new(),
-            y: Vec::new(),
-            sy: Vec::new(),
-            yy: Vec::new(),
-            sg: Vec::new(),
-            yg: Vec::new(),
-            spare: None,
-        }
-    }
-
     fn len(&self) -> usize {
         self.s.len()
     }
@@ -330,7 +319,7 @@ where
     let mut f = eval(&x, &mut g);
     let mut gmax = max_abs(&g);
     let mut evaluations = 1;
-    let mut hist = History::new();
+    let mut hist = History::default();
     let mut dir = vec![0.0; n];
     let mut x_new = vec![0.0; n];
     let mut g_new = vec![0.0; n];
@@ -519,7 +508,7 @@ mod tests {
             |x: &[f64]| -> Vec<f64> { x.iter().zip(&diag).map(|(x, d)| d * x - 1.0).collect() };
         let mut x: Vec<f64> = (0..n).map(|_| r()).collect();
         let mut g = grad(&x);
-        let mut h = History::new();
+        let mut h = History::default();
         for step in 0..M + 4 {
             let x_new: Vec<f64> = x
                 .iter()
