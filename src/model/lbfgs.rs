@@ -241,15 +241,6 @@ fn direction_pass(
     parts.iter().sum()
 }
 
-/// Steepest descent `dir = -g`, returning `g . dir`.
-fn steepest(dir: &mut [f64], g: &[f64]) -> f64 {
-    dir.par_chunks_mut(VEC_CHUNK)
-        .zip(g.par_chunks(VEC_CHUNK))
-        .with_min_len(PAR_MIN_CHUNKS)
-        .for_each(|(d, gc)| d.iter_mut().zip(gc).for_each(|(d, &gi)| *d = -gi));
-    -dot(g, g)
-}
-
 /// Writes the candidate pair `s = x_new - x`, `y = g_new - g` (as `f32`) and, in the same
 /// pass, every inner product the next direction needs (see [`PairDots`]).
 fn pair_pass(
@@ -340,8 +331,9 @@ where
         }
         if !(gd < 0.0 && gd.is_finite()) {
             // No history, or not a descent direction (numerical trouble): steepest descent.
+            // (with no pairs and unit scale, the direction pass gives exactly -g)
             hist.clear();
-            gd = steepest(&mut dir, &g);
+            gd = direction_pass(&mut dir, &g, 1.0, &hist, (&[], &[]));
         }
         let mut step = if hist.len() == 0 {
             // scipy's first step: unit length along steepest descent.
