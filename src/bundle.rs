@@ -120,7 +120,7 @@ impl Bundle {
     /// [`BundleError::Encode`] if serialization fails (it does not for valid bundles).
     pub fn to_bytes(&self) -> Result<Vec<u8>, BundleError> {
         let raw = rmp_serde::to_vec_named(self).map_err(|e| BundleError::Encode(e.to_string()))?;
-        let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
         std::io::Write::write_all(&mut z, &raw).map_err(|e| BundleError::Encode(e.to_string()))?;
         let payload = z.finish().map_err(|e| BundleError::Encode(e.to_string()))?;
         let mut out = Vec::with_capacity(HEADER_LEN + payload.len());

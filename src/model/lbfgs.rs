@@ -16,13 +16,23 @@
 
 use rayon::prelude::*;
 
-/// Pairs kept. scipy's default `maxcor` (which scikit-learn uses) is 10; text models are
-/// weakly regularized (C = 10) and ill-conditioned, and more pairs buy far fewer iterations
-/// than they cost per iteration in the compact form. On 100k rows x 1.09M features x 5
-/// classes, to the same tolerance: m = 10 took 276 iterations, 15 took 220, 20 took 161, 30
-/// took 136; training time fell by about a third at m = 20 for about 0.43 GB more memory
-/// (pairs are `f32`). SemEval heads (~10^5 weights) train in the same time either way.
-const M: usize = 20;
+/// Pairs kept for a problem of `n` parameters.
+///
+/// scipy's default `maxcor` (which scikit-learn uses) is 10. Text models are weakly regularized
+/// (C = 10) and ill-conditioned; on a large one more pairs buy far fewer iterations than they
+/// cost per iteration in the compact form: on 100k rows x 1.09M features x 5 classes (5.4M
+/// parameters), to the same tolerance, 10 pairs took 276 iterations, 15 took 220, 20 took 161
+/// and 30 took 136, and training time fell by about a third at 20 (for about 0.43 GB more
+/// memory; pairs are `f32`). On small problems the vector passes, not the objective, are the
+/// cost: the five SemEval heads (10^5 parameters each) took 156 iterations in all with 20 pairs
+/// and 173 with 10, but their vector passes took 0.68 thread-seconds against 0.46.
+fn memory(n: usize) -> usize {
+    if n >= 1 << 20 {
+        20
+    } else {
+        10
+    }
+}
 /// Elements per chunk of the vector passes (fixed: see module docs).
 const VEC_CHUNK: usize = 1 << 15;
 /// Chunks per parallel task at least: a vector of up to this many chunks is processed on the
@@ -91,8 +101,9 @@ fn max_abs(a: &[f64]) -> f64 {
 /// The stored pairs `s_i = x_{i+1} - x_i`, `y_i = g_{i+1} - g_i` (oldest first) and the inner
 /// products the compact form needs: `s_i . y_j` for `i <= j` (the upper triangle `R`, its
 /// diagonal `D`), `y_i . y_j`, and each pair's products with the current gradient.
-#[derive(Default)]
 struct History {
+    /// Pairs kept at most.
+    cap: usize,
     s: Vec<Vec<f32>>,
     y: Vec<Vec<f32>>,
     /// `sy[i][j] = s_i . y_j`, kept for `i <= j`.
@@ -115,6 +126,19 @@ struct PairDots {
 }
 
 impl History {
+    fn new(cap: usize) -> Self {
+        History {
+            cap,
+            s: Vec::new(),
+            y: Vec::new(),
+            sy: Vec::new(),
+            yy: Vec::new(),
+            sg: Vec::new(),
+            yg: Vec::new(),
+            spare: None,
+        }
+    }
+
     fn len(&self) -> usize {
         self.s.len()
     }
@@ -134,7 +158,7 @@ impl History {
     ///
     /// Why by recurrence (`v . g_new = v . g + v . y`, with `v . y` needed anyway): it halves
     /// the inner products of [`pair_pass`], the solver's costliest pass. The error it adds is
-    /// that of `y` rounded to `f32`, over the ten iterations a pair lives at most.
+    /// that of `y` rounded to `f32`, over the iterations a pair lives (at most [`memory`]'s count).
     fn update(&mut self, d: PairDots) {
         let [s_y, y_y, s_g, y_g] = d.own;
         for (i, h) in d.hist.iter().enumerate() {
@@ -150,7 +174,7 @@ impl History {
             .expect("the candidate is in the spare buffers");
         let mut col_sy: Vec<f64> = d.hist.iter().map(|h| h[0]).collect();
         let mut col_yy: Vec<f64> = d.hist.iter().map(|h| h[1]).collect();
-        if self.len() == M {
+        if self.len() == self.cap {
             self.spare = Some((self.s.remove(0), self.y.remove(0)));
             for v in [&mut self.sy, &mut self.yy] {
                 v.remove(0);
@@ -315,7 +339,7 @@ where
     let mut f = eval(&x, &mut g);
     let mut gmax = max_abs(&g);
     let mut evaluations = 1;
-    let mut hist = History::default();
+    let mut hist = History::new(memory(n));
     let mut dir = vec![0.0; n];
     let mut x_new = vec![0.0; n];
     let mut g_new = vec![0.0; n];
@@ -455,6 +479,15 @@ where
 mod tests {
     use super::*;
 
+    /// The largest memory [`memory`] picks.
+    const M: usize = 20;
+
+    #[test]
+    fn memory_grows_with_the_problem() {
+        assert_eq!(memory(300_000), 10);
+        assert_eq!(memory(5_000_000), M);
+    }
+
     /// A deterministic stream of numbers in [-1, 1).
     fn noise(seed: u64) -> impl FnMut() -> f64 {
         let mut state = seed;
@@ -505,7 +538,7 @@ mod tests {
             |x: &[f64]| -> Vec<f64> { x.iter().zip(&diag).map(|(x, d)| d * x - 1.0).collect() };
         let mut x: Vec<f64> = (0..n).map(|_| r()).collect();
         let mut g = grad(&x);
-        let mut h = History::default();
+        let mut h = History::new(M);
         for step in 0..M + 4 {
             let x_new: Vec<f64> = x
                 .iter()
