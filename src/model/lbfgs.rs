@@ -517,7 +517,11 @@ mod tests {
         let mut r = noise(3);
         for _ in 0..10_000 {
             let v = r() * 10f64.powi((r() * 30.0) as i32);
-            assert!((back(v) - v).abs() <= v.abs() * 2f64.powi(-8), "{v} -> {}", back(v));
+            assert!(
+                (back(v) - v).abs() <= v.abs() * 2f64.powi(-8),
+                "{v} -> {}",
+                back(v)
+            );
         }
         assert_eq!(back(f64::INFINITY), f64::INFINITY);
         assert!(back(f64::NAN).is_nan());
