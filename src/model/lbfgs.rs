@@ -44,8 +44,8 @@ impl From<P> for f64 {
 /// (C = 10) and ill-conditioned; on a large one more pairs buy far fewer iterations than they
 /// cost per iteration in the compact form: on 100k rows x 1.09M features x 5 classes (5.4M
 /// parameters), to the same tolerance, 10 pairs took 276 iterations, 15 took 220, 20 took 161
-/// and 30 took 136 (with `f32` pairs), and training time fell by about a third at 20, for
-/// 0.2 GB more memory. On small problems the vector passes, not the objective, are the
+/// and 30 took 136 (with `f32` pairs), and training time fell by about a third at 20; the 10
+/// extra bfloat16 pairs of 5.4M values take 0.22 GB (computed, not measured). On small problems the vector passes, not the objective, are the
 /// cost: the five SemEval heads (10^5 parameters each) took 156 iterations in all with 20 pairs
 /// and 173 with 10, but their vector passes took 0.68 thread-seconds against 0.46.
 fn memory(n: usize) -> usize {
