@@ -339,19 +339,21 @@ impl<'a> Problem<'a> {
             .par_chunks_mut(ROW_CHUNK * k)
             .zip(self.blocks.par_iter())
             .map(|(d, blk)| {
+                // `k` again, not captured: a captured local is a load inside the closure (its
+                // body is a separate function behind rayon), so `K` would not reach the loops
+                let k = if K == 0 { self.k } else { K };
                 for zi in d.chunks_mut(k) {
                     zi.copy_from_slice(&b[..k]);
                 }
                 for (ci, &j) in blk.cols.iter().enumerate() {
                     let j = j as usize;
-                    let wj = &w[j * k..j * k + k];
                     let (lo, hi) = (blk.ptr[ci], blk.ptr[ci + 1]);
-                    for (&r, &v) in blk.rows[lo..hi].iter().zip(&blk.vals[lo..hi]) {
-                        let zr = &mut d[r as usize * k..r as usize * k + k];
-                        for c in 0..k {
-                            zr[c] += v * wj[c];
-                        }
-                    }
+                    scatter_column::<K>(
+                        d,
+                        k,
+                        &w[j * k..j * k + k],
+                        (&blk.rows[lo..hi], &blk.vals[lo..hi]),
+                    );
                 }
                 let mut loss = 0.0;
                 let mut gb = vec![0.0; k];
@@ -415,6 +417,9 @@ impl<'a> Problem<'a> {
             .par_chunks_mut(FEAT_CHUNK * k)
             .enumerate()
             .map(|(chunk, g)| {
+                // `k` again, not captured: a captured local is a load inside the closure (its
+                // body is a separate function behind rayon), so `K` would not reach the loops
+                let k = if K == 0 { self.k } else { K };
                 let j0 = chunk * FEAT_CHUNK;
                 let j1 = j0 + g.len() / k;
                 g.iter_mut().for_each(|v| *v = 0.0);
@@ -426,14 +431,13 @@ impl<'a> Problem<'a> {
                         if j >= j1 {
                             break;
                         }
-                        let gj = &mut g[(j - j0) * k..(j - j0) * k + k];
                         let (lo, hi) = (blk.ptr[ci], blk.ptr[ci + 1]);
-                        for (&r, &v) in blk.rows[lo..hi].iter().zip(&blk.vals[lo..hi]) {
-                            let dr = &d[r as usize * k..r as usize * k + k];
-                            for c in 0..k {
-                                gj[c] += v * dr[c];
-                            }
-                        }
+                        gather_column::<K>(
+                            &mut g[(j - j0) * k..(j - j0) * k + k],
+                            k,
+                            d,
+                            (&blk.rows[lo..hi], &blk.vals[lo..hi]),
+                        );
                     }
                 }
                 let mut norm = 0.0;
@@ -447,6 +451,67 @@ impl<'a> Problem<'a> {
         gbias.iter_mut().for_each(|g| *g *= self.scale);
         let norm: f64 = norms.iter().sum();
         (loss + 0.5 * self.inv_c * norm) * self.scale
+    }
+}
+
+/// Pass 1 for one column segment of a block: `z_r += v * w` for each of its rows `r`.
+///
+/// With `K` fixed the weights are copied into a local array, kept in registers: the compiler
+/// cannot tell that the stores into the margins never touch `w`, and reloaded all `K` of them
+/// for every non-zero.
+#[inline(always)]
+fn scatter_column<const K: usize>(
+    z: &mut [f64],
+    k: usize,
+    w: &[f64],
+    (rows, vals): (&[u16], &[f64]),
+) {
+    if K > 0 {
+        let w: [f64; K] = std::array::from_fn(|c| w[c]);
+        for (&r, &v) in rows.iter().zip(vals) {
+            let zr = &mut z[r as usize * K..r as usize * K + K];
+            for c in 0..K {
+                zr[c] += v * w[c];
+            }
+        }
+    } else {
+        for (&r, &v) in rows.iter().zip(vals) {
+            let zr = &mut z[r as usize * k..r as usize * k + k];
+            for (zc, &wc) in zr.iter_mut().zip(w) {
+                *zc += v * wc;
+            }
+        }
+    }
+}
+
+/// Pass 2 for one column segment of a block: `g += v * d_r` for each of its rows `r`, in row
+/// order.
+///
+/// With `K` fixed the sums run in a local array, in registers: accumulated in `g` itself, each
+/// non-zero waited on the store of the previous one (a chain through memory), the slowest
+/// loop of training. The order of the additions is the same, so the result is too.
+#[inline(always)]
+fn gather_column<const K: usize>(
+    g: &mut [f64],
+    k: usize,
+    d: &[f64],
+    (rows, vals): (&[u16], &[f64]),
+) {
+    if K > 0 {
+        let mut acc: [f64; K] = std::array::from_fn(|c| g[c]);
+        for (&r, &v) in rows.iter().zip(vals) {
+            let dr = &d[r as usize * K..r as usize * K + K];
+            for c in 0..K {
+                acc[c] += v * dr[c];
+            }
+        }
+        g[..K].copy_from_slice(&acc);
+    } else {
+        for (&r, &v) in rows.iter().zip(vals) {
+            for (gc, &dc) in g.iter_mut().zip(&d[r as usize * k..r as usize * k + k]) {
+                *gc += v * dc;
+            }
+        }
     }
 }
 
