@@ -205,7 +205,9 @@ struct Block {
     cols: Vec<u32>,
     ptr: Vec<usize>,
     rows: Vec<u16>,
-    vals: Vec<f64>,
+    /// `f32`: both passes stream these, and the values (TF-IDF weights, at most 1 in
+    /// magnitude) need no more than its 24 bits; products and sums stay `f64`.
+    vals: Vec<f32>,
 }
 
 /// Splits the rows into blocks (one pass over a column-major copy built by counting).
@@ -242,11 +244,11 @@ fn build_blocks(x: &SparseRows) -> Vec<Block> {
     }
     let mut next = indptr.clone();
     let mut rows = vec![0u32; x.nnz()];
-    let mut vals = vec![0.0; x.nnz()];
+    let mut vals = vec![0.0f32; x.nnz()];
     for (i, r) in x.rows().enumerate() {
         for (j, v) in r.iter() {
             rows[next[j]] = i as u32;
-            vals[next[j]] = v;
+            vals[next[j]] = v as f32;
             next[j] += 1;
         }
     }
@@ -464,18 +466,18 @@ fn scatter_column<const K: usize>(
     z: &mut [f64],
     k: usize,
     w: &[f64],
-    (rows, vals): (&[u16], &[f64]),
+    (rows, vals): (&[u16], &[f32]),
 ) {
     if K > 0 {
         let w: [f64; K] = std::array::from_fn(|c| w[c]);
-        for (&r, &v) in rows.iter().zip(vals) {
+        for (&r, v) in rows.iter().zip(vals.iter().map(|&v| f64::from(v))) {
             let zr = &mut z[r as usize * K..r as usize * K + K];
             for c in 0..K {
                 zr[c] += v * w[c];
             }
         }
     } else {
-        for (&r, &v) in rows.iter().zip(vals) {
+        for (&r, v) in rows.iter().zip(vals.iter().map(|&v| f64::from(v))) {
             let zr = &mut z[r as usize * k..r as usize * k + k];
             for (zc, &wc) in zr.iter_mut().zip(w) {
                 *zc += v * wc;
@@ -495,11 +497,11 @@ fn gather_column<const K: usize>(
     g: &mut [f64],
     k: usize,
     d: &[f64],
-    (rows, vals): (&[u16], &[f64]),
+    (rows, vals): (&[u16], &[f32]),
 ) {
     if K > 0 {
         let mut acc: [f64; K] = std::array::from_fn(|c| g[c]);
-        for (&r, &v) in rows.iter().zip(vals) {
+        for (&r, v) in rows.iter().zip(vals.iter().map(|&v| f64::from(v))) {
             let dr = &d[r as usize * K..r as usize * K + K];
             for c in 0..K {
                 acc[c] += v * dr[c];
@@ -507,7 +509,7 @@ fn gather_column<const K: usize>(
         }
         g[..K].copy_from_slice(&acc);
     } else {
-        for (&r, &v) in rows.iter().zip(vals) {
+        for (&r, v) in rows.iter().zip(vals.iter().map(|&v| f64::from(v))) {
             for (gc, &dc) in g.iter_mut().zip(&d[r as usize * k..r as usize * k + k]) {
                 *gc += v * dc;
             }
