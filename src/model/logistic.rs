@@ -109,21 +109,15 @@ pub fn fit_logistic(
     let yc: Vec<usize> = y.iter().map(|&c| compact[c]).collect();
     let sw: Vec<f64> = y.iter().map(|&c| cw[c]).collect();
     check_rows_u32(x)?;
-    // Columns with no non-zero in these rows have a zero data gradient: their weights stay
-    // exactly 0 from the zero start (the L-BFGS direction is a combination of gradients), so
-    // the solver runs on the used columns only. A head trained on a fifth of a corpus whose
-    // vocabulary spans all of it has a problem several times smaller, and the L-BFGS vector
-    // algebra (dozens of passes per iteration over all weights) shrinks with it.
-    let (xc, used) = compact_columns(x);
-    let xs = xc.as_ref().unwrap_or(x);
-    let problem = Problem::new(xs, &yc, &sw, k, binary, p.c);
-    let nu = xs.ncols();
+    let map = ColumnMap::first_use(x);
+    let problem = Problem::new(x, Some(&map), &yc, &sw, k, binary, p.c);
+    let nu = map.used.len();
     let mut theta = vec![0.0; nu * k + k];
     let info = lbfgs(&problem, &mut theta, p.tol, p.max_iter);
 
     let nf = x.ncols();
     let n = p.n_classes;
-    let col = |ju: usize| used.as_ref().map_or(ju, |u| u[ju]);
+    let col = |ju: usize| map.used[ju];
     let mut model = LinearModel::zeros(nf, n, Link::Softmax);
     model
         .intercept
@@ -147,36 +141,39 @@ pub fn fit_logistic(
     Ok((model, info))
 }
 
-/// The rows restricted to their non-empty columns (renumbered in order) and, for each new
-/// column, its original index; `(None, None)` when every column is used.
-pub(crate) fn compact_columns(x: &SparseRows) -> (Option<SparseRows>, Option<Vec<usize>>) {
-    let nf = x.ncols();
-    let mut new_id = vec![usize::MAX; nf];
-    for r in x.rows() {
-        for &j in r.indices {
-            new_id[j] = 0;
+/// The columns a problem's weights stand for: the used columns of the rows, renumbered in
+/// order of first use (row by row).
+///
+/// Why that order: pass 1 of the objective reads, block by block, the weights of the block's
+/// columns. In index order those are scattered over all of `W` (each one a cache miss: most
+/// columns occur in a block once or twice), while in order of first use the columns new to a
+/// block are consecutive and read in sequence, and the frequent ones sit together at the
+/// front. It also leaves the unused columns out of the solve: their data gradient is zero, so
+/// from the zero start their weights stay exactly 0 (the L-BFGS direction is a combination of
+/// gradients), and a head trained on a fifth of a corpus whose vocabulary spans all of it has a
+/// problem several times smaller, L-BFGS vector algebra included.
+pub(crate) struct ColumnMap {
+    /// Problem column of each column of the rows (`u32::MAX`: unused).
+    new_id: Vec<u32>,
+    /// Column of the rows of each problem column.
+    pub(crate) used: Vec<usize>,
+}
+
+impl ColumnMap {
+    /// Call after [`check_rows_u32`].
+    pub(crate) fn first_use(x: &SparseRows) -> Self {
+        let mut new_id = vec![u32::MAX; x.ncols()];
+        let mut used = Vec::new();
+        for r in x.rows() {
+            for &j in r.indices {
+                if new_id[j] == u32::MAX {
+                    new_id[j] = used.len() as u32;
+                    used.push(j);
+                }
+            }
         }
+        ColumnMap { new_id, used }
     }
-    let mut used = Vec::new();
-    for (j, id) in new_id.iter_mut().enumerate() {
-        if *id == 0 {
-            *id = used.len();
-            used.push(j);
-        }
-    }
-    if used.len() == nf {
-        return (None, None);
-    }
-    let csr = x.as_csmat();
-    let indices: Vec<usize> = csr.indices().iter().map(|&j| new_id[j]).collect();
-    let xc = SparseRows::from_parts(
-        used.len(),
-        csr.indptr().to_proper().into_owned(),
-        indices,
-        csr.data().to_vec(),
-    )
-    .expect("an order-preserving renumbering of a valid CSR");
-    (Some(xc), Some(used))
 }
 
 /// The column-major copy stores row and column ids as `u32`.
@@ -210,10 +207,12 @@ struct Block {
     vals: Vec<f32>,
 }
 
-/// Splits the rows into blocks (one pass over a column-major copy built by counting).
-fn build_blocks(x: &SparseRows) -> Vec<Block> {
+/// Splits the rows into blocks (one pass over a column-major copy built by counting), with
+/// columns renumbered by `map` if given.
+fn build_blocks(x: &SparseRows, map: Option<&ColumnMap>) -> Vec<Block> {
     let n = x.nrows();
-    let nf = x.ncols();
+    let nf = map.map_or(x.ncols(), |m| m.used.len());
+    let col = |j: usize| map.map_or(j, |m| m.new_id[j] as usize);
     let nblocks = n.div_ceil(ROW_CHUNK);
     // Count the non-zeros and non-empty columns of each block first (exact allocations).
     let mut blocks: Vec<Block> = (0..nblocks)
@@ -236,7 +235,7 @@ fn build_blocks(x: &SparseRows) -> Vec<Block> {
     let mut indptr = vec![0usize; nf + 1];
     for r in x.rows() {
         for &j in r.indices {
-            indptr[j + 1] += 1;
+            indptr[col(j) + 1] += 1;
         }
     }
     for j in 0..nf {
@@ -247,6 +246,7 @@ fn build_blocks(x: &SparseRows) -> Vec<Block> {
     let mut vals = vec![0.0f32; x.nnz()];
     for (i, r) in x.rows().enumerate() {
         for (j, v) in r.iter() {
+            let j = col(j);
             rows[next[j]] = i as u32;
             vals[next[j]] = v as f32;
             next[j] += 1;
@@ -277,7 +277,9 @@ fn build_blocks(x: &SparseRows) -> Vec<Block> {
 
 /// The (normalized) objective: parameters are `[W feature-major (nf x k), b (k)]`.
 pub(crate) struct Problem<'a> {
-    x: &'a SparseRows,
+    nrows: usize,
+    /// Columns of the problem (of `W`).
+    ncols: usize,
     blocks: Vec<Block>,
     y: &'a [usize],
     sw: &'a [f64],
@@ -289,8 +291,10 @@ pub(crate) struct Problem<'a> {
 }
 
 impl<'a> Problem<'a> {
+    /// The problem on the columns of `x`, renumbered by `map` if given.
     pub(crate) fn new(
-        x: &'a SparseRows,
+        x: &SparseRows,
+        map: Option<&ColumnMap>,
         y: &'a [usize],
         sw: &'a [f64],
         k: usize,
@@ -299,8 +303,9 @@ impl<'a> Problem<'a> {
     ) -> Self {
         let total: f64 = sw.iter().sum();
         Self {
-            x,
-            blocks: build_blocks(x),
+            nrows: x.nrows(),
+            ncols: map.map_or(x.ncols(), |m| m.used.len()),
+            blocks: build_blocks(x, map),
             y,
             sw,
             k,
@@ -311,7 +316,7 @@ impl<'a> Problem<'a> {
     }
 
     fn dim(&self) -> usize {
-        self.x.ncols() * self.k + self.k
+        self.ncols * self.k + self.k
     }
 
     /// Objective value; gradient into `grad`. `resid` is an `nrows * k` scratch buffer.
@@ -333,7 +338,7 @@ impl<'a> Problem<'a> {
     /// `eval` for `K` score columns (`K = 0`: any number, read from `self.k`).
     fn eval_k<const K: usize>(&self, theta: &[f64], grad: &mut [f64], resid: &mut [f64]) -> f64 {
         let k = if K == 0 { self.k } else { K };
-        let nf = self.x.ncols();
+        let nf = self.ncols;
         let (w, b) = theta.split_at(nf * k);
         // Pass 1: per-row residuals d_i = s_i * dloss/dz_i and per-block loss / intercept sums.
         // The block's slice of `resid` first holds the margins z, accumulated column by column.
@@ -525,7 +530,7 @@ pub(crate) fn lbfgs(
     max_iter: usize,
 ) -> SolverInfo {
     debug_assert_eq!(theta.len(), problem.dim());
-    let mut resid = vec![0.0; problem.x.nrows() * problem.k];
+    let mut resid = vec![0.0; problem.nrows * problem.k];
     minimize(|t, g| problem.eval(t, g, &mut resid), theta, tol, max_iter)
 }
 
@@ -533,23 +538,33 @@ pub(crate) fn lbfgs(
 mod tests {
     use super::*;
 
-    /// Unused columns are left out of the solve: the model equals the one fitted on the used
-    /// columns alone, with zero weights elsewhere.
+    /// Unused columns are left out of the solve and the rest renumbered in order of first use:
+    /// the model equals, bit for bit, the one fitted on the used columns alone numbered in that
+    /// order, with zero weights elsewhere.
     #[test]
-    fn unused_columns_are_compacted_away() {
+    fn unused_columns_are_left_out_and_the_rest_taken_in_first_use_order() {
         let rows = vec![
-            (vec![1, 4], vec![1.0, 0.5]),
             (vec![4, 6], vec![0.3, 1.0]),
+            (vec![1, 4], vec![1.0, 0.5]),
             (vec![1, 6], vec![0.7, 0.2]),
             (vec![1], vec![1.0]),
             (vec![6], vec![0.9]),
             (vec![4], vec![0.4]),
         ];
-        let y = vec![0, 1, 2, 0, 2, 1];
-        let x = SparseRows::from_rows(8, rows.clone()).unwrap();
-        let (xc, used) = compact_columns(&x);
-        let (xc, used) = (xc.unwrap(), used.unwrap());
-        assert_eq!(used, vec![1, 4, 6]);
+        let x = SparseRows::from_rows(8, rows).unwrap();
+        let used = ColumnMap::first_use(&x).used;
+        assert_eq!(used, vec![4, 6, 1]);
+        // the same rows on the used columns alone, numbered in that order (4, 6, 1 -> 0, 1, 2)
+        let narrow_rows = vec![
+            (vec![0, 1], vec![0.3, 1.0]),
+            (vec![0, 2], vec![0.5, 1.0]),
+            (vec![1, 2], vec![0.2, 0.7]),
+            (vec![2], vec![1.0]),
+            (vec![1], vec![0.9]),
+            (vec![0], vec![0.4]),
+        ];
+        let xc = SparseRows::from_rows(3, narrow_rows).unwrap();
+        let y = vec![1, 0, 2, 0, 2, 1];
         let p = LogisticParams::new(3).c(10.0).0;
         let (wide, _) = fit_logistic(&x, &y, &p).unwrap();
         let (narrow, _) = fit_logistic(&xc, &y, &p).unwrap();
@@ -564,7 +579,7 @@ mod tests {
             }
         }
         // Binary too.
-        let yb = vec![0, 1, 1, 0, 1, 0];
+        let yb = vec![1, 0, 1, 0, 1, 0];
         let pb = LogisticParams::new(2).c(10.0).0;
         let (wide, _) = fit_logistic(&x, &yb, &pb).unwrap();
         let (narrow, _) = fit_logistic(&xc, &yb, &pb).unwrap();
@@ -604,7 +619,7 @@ mod tests {
         let x = SparseRows::from_rows(f, rows).unwrap();
         let sw = vec![1.0; n];
         let t = std::time::Instant::now();
-        let p = Problem::new(&x, &y, &sw, k, false, 1.0);
+        let p = Problem::new(&x, None, &y, &sw, k, false, 1.0);
         eprintln!("setup {:.3?}", t.elapsed());
         let theta: Vec<f64> = (0..p.dim())
             .map(|i| ((i % 7) as f64 - 3.0) * 1e-3)

@@ -147,7 +147,7 @@ pub fn fit_nbsvm(
             NbBase::Svm => dual_cd(&xs, t, &ci, p.tol, p.max_iter, seed).0,
             NbBase::Logistic => {
                 let yb: Vec<usize> = t.iter().map(|&v| usize::from(v > 0.0)).collect();
-                let problem = Problem::new(&xs, &yb, &sw, 1, true, p.c);
+                let problem = Problem::new(&xs, None, &yb, &sw, 1, true, p.c);
                 let mut theta = vec![0.0; xs.ncols() + 1];
                 lbfgs(&problem, &mut theta, p.tol, p.max_iter);
                 let b = theta[xs.ncols()];
