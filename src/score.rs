@@ -488,6 +488,10 @@ enum FusedWeights {
 }
 
 /// `acc[c] += v_j * w[j * width + c]` over the row's columns, in column order.
+///
+/// Dispatches to a copy with the width fixed, for the usual widths (all heads' classes
+/// together: 9 for three 3-class heads), whose sums run in registers (see
+/// [`accumulate_fixed`]).
 fn accumulate<W: Copy + Into<f64>>(w: &[W], width: usize, row: SparseRow<'_>, acc: &mut [f64]) {
     // Touch each column's first and last weight in one independent loop, so that the cache
     // misses overlap, then accumulate from cache.
@@ -496,11 +500,41 @@ fn accumulate<W: Copy + Into<f64>>(w: &[W], width: usize, row: SparseRow<'_>, ac
         sink += w[j * width].into() + w[j * width + width - 1].into();
     }
     std::hint::black_box(sink);
-    for (&j, &v) in row.indices.iter().zip(row.values) {
-        for (o, &wc) in acc.iter_mut().zip(&w[j * width..(j + 1) * width]) {
-            *o += v * wc.into();
+    match width {
+        2 => accumulate_fixed::<W, 2>(w, row, acc),
+        3 => accumulate_fixed::<W, 3>(w, row, acc),
+        4 => accumulate_fixed::<W, 4>(w, row, acc),
+        5 => accumulate_fixed::<W, 5>(w, row, acc),
+        6 => accumulate_fixed::<W, 6>(w, row, acc),
+        8 => accumulate_fixed::<W, 8>(w, row, acc),
+        9 => accumulate_fixed::<W, 9>(w, row, acc),
+        _ => {
+            for (&j, &v) in row.indices.iter().zip(row.values) {
+                for (o, &wc) in acc.iter_mut().zip(&w[j * width..(j + 1) * width]) {
+                    *o += v * wc.into();
+                }
+            }
         }
     }
+}
+
+/// [`accumulate`] for width `K`, summing in a local array: summed in `acc` itself, each
+/// column waited on the stores of the previous one (a chain through memory). The same
+/// additions in the same order, so the same result.
+#[inline(always)]
+fn accumulate_fixed<W: Copy + Into<f64>, const K: usize>(
+    w: &[W],
+    row: SparseRow<'_>,
+    acc: &mut [f64],
+) {
+    let mut sum: [f64; K] = std::array::from_fn(|c| acc[c]);
+    for (&j, &v) in row.indices.iter().zip(row.values) {
+        let wj = &w[j * K..(j + 1) * K];
+        for c in 0..K {
+            sum[c] += v * wj[c].into();
+        }
+    }
+    acc[..K].copy_from_slice(&sum);
 }
 
 impl Fused {

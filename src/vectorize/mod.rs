@@ -1006,21 +1006,24 @@ impl Vectorizer {
         let col_bits = usize::BITS - self.n_features().saturating_sub(1).leading_zeros();
         sort_by_column(occ, tmp, hist, col_bits);
         // distinct columns to the front of `occ`, their counts into `tmp`, without branches
-        // (a run of equal words is one column)
+        // (a run of equal words is one column); the running count stays in a register, and
+        // each distinct column's slot is rewritten until its run ends
         let mut n_distinct = 0;
         if let Some(&first) = occ.first() {
             tmp.resize(occ.len(), 0);
-            tmp[0] = 1;
+            let (mut last, mut run) = (0, 1);
             let mut prev = first;
             for i in 1..occ.len() {
                 let x = occ[i];
-                let same = u64::from(x == prev);
-                n_distinct += 1 - same as usize;
-                occ[n_distinct] = x;
-                tmp[n_distinct] = tmp[n_distinct] * same + 1;
+                let same = x == prev;
+                tmp[last] = run;
+                last += usize::from(!same);
+                occ[last] = x;
+                run = if same { run + 1 } else { 1 };
                 prev = x;
             }
-            n_distinct += 1;
+            tmp[last] = run;
+            n_distinct = last + 1;
         }
         let (cols, counts) = (&occ[..n_distinct], &tmp[..n_distinct]);
         let (sublinear, use_idf) = (self.config.sublinear_tf, self.config.use_idf);
