@@ -551,18 +551,19 @@ mod tests {
             (vec![6], vec![0.9]),
             (vec![4], vec![0.4]),
         ];
-        let x = SparseRows::from_rows(8, rows).unwrap();
+        let x = SparseRows::from_rows(8, rows.clone()).unwrap();
         let used = ColumnMap::first_use(&x).used;
         assert_eq!(used, vec![4, 6, 1]);
         // the same rows on the used columns alone, numbered in that order (4, 6, 1 -> 0, 1, 2)
-        let narrow_rows = vec![
-            (vec![0, 1], vec![0.3, 1.0]),
-            (vec![0, 2], vec![0.5, 1.0]),
-            (vec![1, 2], vec![0.2, 0.7]),
-            (vec![2], vec![1.0]),
-            (vec![1], vec![0.9]),
-            (vec![0], vec![0.4]),
-        ];
+        let narrow_rows = rows.into_iter().map(|(idx, val)| {
+            let mut pairs: Vec<(usize, f64)> = idx
+                .iter()
+                .map(|j| used.iter().position(|u| u == j).unwrap())
+                .zip(val)
+                .collect();
+            pairs.sort_by_key(|p| p.0);
+            pairs.into_iter().unzip::<_, _, Vec<_>, Vec<_>>()
+        });
         let xc = SparseRows::from_rows(3, narrow_rows).unwrap();
         let y = vec![1, 0, 2, 0, 2, 1];
         let p = LogisticParams::new(3).c(10.0).0;
