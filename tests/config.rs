@@ -48,3 +48,17 @@ fn config_file_supplies_flags_and_command_line_wins() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("train.toml"));
 }
+
+/// clap never sees `--config` (it is expanded before parsing), so the help says it in words.
+#[test]
+fn help_of_commands_with_many_flags_mentions_config() {
+    for cmd in ["train", "eval", "cv", "score"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_stance"))
+            .args([cmd, "--help"])
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        let help = String::from_utf8_lossy(&o.stdout);
+        assert!(help.contains("--config FILE.toml"), "{cmd} --help: {help}");
+    }
+}

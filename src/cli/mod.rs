@@ -30,6 +30,11 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Shown under the flags of the commands with many of them: `--config` is read before clap
+/// parses (see [`expand_config`]), so clap would not list it.
+const CONFIG_HELP: &str = "Any of these flags can also come from --config FILE.toml, keys named as the flags \
+(min_df = 2, no_stem = true, label_col = [\"negotiation\", \"aid\"]); flags on the command line override the file.";
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Read raw article files, CSV or JSON Lines; write one row per unit (headline, paragraph,
@@ -40,16 +45,16 @@ pub enum Command {
     #[command(args_override_self = true)]
     Vectorize(vectorize::VectorizeArgs),
     /// Label every row of CSV/JSON Lines files or raw articles (default: the built-in model).
-    #[command(args_override_self = true)]
+    #[command(args_override_self = true, after_help = CONFIG_HELP)]
     Score(score::ScoreArgs),
     /// Train a model bundle from labeled data (one head per label column or per target).
-    #[command(args_override_self = true)]
+    #[command(args_override_self = true, after_help = CONFIG_HELP)]
     Train(train::TrainArgs),
     /// Evaluate a model bundle on labeled data.
-    #[command(args_override_self = true)]
+    #[command(args_override_self = true, after_help = CONFIG_HELP)]
     Eval(eval::EvalArgs),
     /// Cross-validate a training setup (the whole pipeline refit in each fold).
-    #[command(args_override_self = true)]
+    #[command(args_override_self = true, after_help = CONFIG_HELP)]
     Cv(eval::CvArgs),
     /// Show a model file: version, heads, labels, features, training metadata, top features.
     #[command(args_override_self = true)]
