@@ -32,8 +32,11 @@ pub struct Cli {
 
 /// Shown under the flags of the commands with many of them: `--config` is read before clap
 /// parses (see [`expand_config`]), so clap would not list it.
-const CONFIG_HELP: &str = "Any of these flags can also come from --config FILE.toml, keys named as the flags \
-(min_df = 2, no_stem = true, label_col = [\"negotiation\", \"aid\"]); flags on the command line override the file.";
+const CONFIG_HELP: &str = concat!(
+    "Any of these flags can also come from --config FILE.toml, keys named as the flags ",
+    "(min_df = 2, no_stem = true, label_col = [\"negotiation\", \"aid\"]); ",
+    "flags on the command line override the file."
+);
 
 #[derive(Subcommand, Debug)]
 pub enum Command {

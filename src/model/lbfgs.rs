@@ -45,9 +45,10 @@ impl From<P> for f64 {
 /// cost per iteration in the compact form: on 100k rows x 1.09M features x 5 classes (5.4M
 /// parameters), to the same tolerance, 10 pairs took 276 iterations, 15 took 220, 20 took 161
 /// and 30 took 136 (with `f32` pairs), and training time fell by about a third at 20; the 10
-/// extra bfloat16 pairs of 5.4M values take 0.22 GB (computed, not measured). On small problems the vector passes, not the objective, are the
-/// cost: the five SemEval heads (10^5 parameters each) took 156 iterations in all with 20 pairs
-/// and 173 with 10, but their vector passes took 0.68 thread-seconds against 0.46.
+/// extra bfloat16 pairs of 5.4M values take 0.22 GB (computed, not measured). On small
+/// problems the vector passes, not the objective, are the cost: the five SemEval heads (10^5
+/// parameters each) took 156 iterations in all with 20 pairs and 173 with 10, but their vector
+/// passes took 0.68 thread-seconds against 0.46.
 fn memory(n: usize) -> usize {
     if n >= 1 << 20 {
         20
@@ -176,7 +177,8 @@ impl History {
     ///
     /// Why by recurrence (`v . g_new = v . g + v . y`, with `v . y` needed anyway): it halves
     /// the inner products of [`pair_pass`], the solver's costliest pass. The error it adds is
-    /// that of `y` rounded to bfloat16, over the iterations a pair lives (at most [`memory`]'s count).
+    /// that of `y` rounded to bfloat16, over the iterations a pair lives (at most [`memory`]'s
+    /// count).
     fn update(&mut self, d: PairDots) {
         let [s_y, y_y, s_g, y_g] = d.own;
         for (i, h) in d.hist.iter().enumerate() {
