@@ -265,10 +265,24 @@ const NONE: u64 = u64::MAX;
 /// Kind tag of whitespace chunks in the cache (tokens use 0 and 1 for their stemmable flag).
 const KIND_CHUNK: u32 = 2;
 
-/// Bounds of a [`TokenCache`]: entries (the table has twice as many slots, 1 MB at most) and
+/// Bounds of a [`TokenCache`]: entries (the table has twice as many slots, 512 KB at most) and
 /// record words (16 MB); reaching one clears the cache.
 const CACHE_MAX_ENTRIES: usize = 1 << 16;
 const CACHE_MAX_WORDS: usize = 1 << 21;
+
+/// A [`TokenCache`] slot is `tag << OFFSET_BITS | offset + 1` in 32 bits (half the table of
+/// 64-bit slots, which alone filled a core's L2): a record starts at most at
+/// [`CACHE_MAX_WORDS`], so its offset + 1 fits in 22 bits, and the tag, 10 more bits of the
+/// hash, rules out most mismatches before the record is read.
+const OFFSET_BITS: u32 = 22;
+const OFFSET_MASK: u32 = (1 << OFFSET_BITS) - 1;
+const _: () = assert!(CACHE_MAX_WORDS < OFFSET_MASK as usize);
+
+/// The tag bits of a key's hash: its top bits (the slot index uses the low ones).
+#[inline]
+fn slot_tag(h: u64) -> u32 {
+    (h >> (64 - (32 - OFFSET_BITS))) as u32
+}
 
 /// Record header words: `key_len | kind << 32`, `form_len | n_cols << 32`, unigram.
 const HEADER: usize = 3;
@@ -277,36 +291,42 @@ const HEADER: usize = 3;
 const DROPPED: u32 = u32::MAX;
 
 /// A bounded cache from a short string plus a kind tag to a record: an open-addressing table of
-/// `tag << 32 | offset + 1` (8 bytes a slot, so the hot part stays in cache) and records back
+/// `tag << 22 | offset + 1` (4 bytes a slot, so the hot part stays in cache) and records back
 /// to back in one arena: header, key, form (both zero-padded to whole words), then columns.
 #[derive(Default)]
 struct TokenCache {
-    slots: Vec<u64>,
+    slots: Vec<u32>,
     len: usize,
     rec: Vec<u64>,
-    /// The key being looked up, zero-padded to whole words.
-    q: Vec<u64>,
+}
+
+/// `bytes` as whole little-endian words, the last one zero-padded.
+#[inline]
+fn key_words(bytes: &[u8]) -> impl Iterator<Item = u64> + '_ {
+    let it = bytes.chunks_exact(8);
+    let rem = it.remainder();
+    it.map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
+        .chain((!rem.is_empty()).then(|| tail_word(rem)))
 }
 
 /// Appends `bytes` zero-padded to whole little-endian words.
 #[inline]
 fn push_words(out: &mut Vec<u64>, bytes: &[u8]) {
-    let mut it = bytes.chunks_exact(8);
-    for c in &mut it {
-        out.push(u64::from_le_bytes(c.try_into().expect("8 bytes")));
-    }
-    let rem = it.remainder();
-    if !rem.is_empty() {
-        out.push(tail_word(rem));
-    }
+    out.extend(key_words(bytes));
+}
+
+/// A record's first header word: key length and kind.
+#[inline]
+fn key_head(key: &[u8], kind: u32) -> u64 {
+    key.len() as u64 | u64::from(kind) << 32
 }
 
 /// Hash of a cache key's words; internal only (not part of any format), so it is cheap.
 #[inline]
-fn key_hash(words: &[u64], head: u64) -> u64 {
+fn key_hash(words: impl IntoIterator<Item = u64>, head: u64) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut h = head.wrapping_mul(K);
-    for &w in words {
+    for w in words {
         h = (h ^ w).wrapping_mul(K).rotate_left(29);
     }
     h = (h ^ (h >> 32)).wrapping_mul(0xff51_afd7_ed55_8ccd);
@@ -320,28 +340,27 @@ impl TokenCache {
         self.rec.clear();
     }
 
-    /// The record offset of `key`, or `Err(hash)`; leaves the padded key in `self.q`.
+    /// The record offset of `key`, or `Err(h)`; `h` is the key's [`TokenCache::hash_of`],
+    /// taken as an argument so that a token is hashed once for [`TokenCache::warm`] and here.
     #[inline]
-    fn find(&mut self, key: &[u8], kind: u32) -> Result<usize, u64> {
-        self.q.clear();
-        push_words(&mut self.q, key);
-        let head = key.len() as u64 | u64::from(kind) << 32;
-        let h = key_hash(&self.q, head);
+    fn find_hashed(&self, key: &[u8], kind: u32, h: u64) -> Result<usize, u64> {
         if self.slots.is_empty() {
             return Err(h);
         }
+        let head = key_head(key, kind);
         let mask = self.slots.len() - 1;
-        let tag = h >> 32;
+        let tag = slot_tag(h);
         let mut i = h as usize & mask;
         loop {
             let s = self.slots[i];
             if s == 0 {
                 return Err(h);
             }
-            if s >> 32 == tag {
-                let r = (s as u32 - 1) as usize;
-                let stored = &self.rec[r..r + HEADER + self.q.len()];
-                if stored[0] == head && stored[HEADER..].iter().zip(&self.q).all(|(a, b)| a == b) {
+            if s >> OFFSET_BITS == tag {
+                let r = ((s & OFFSET_MASK) - 1) as usize;
+                let kw = key.len().div_ceil(8);
+                let stored = &self.rec[r..r + HEADER + kw];
+                if stored[0] == head && stored[HEADER..].iter().copied().eq(key_words(key)) {
                     return Ok(r);
                 }
             }
@@ -349,12 +368,10 @@ impl TokenCache {
         }
     }
 
-    /// The hash a key is stored under (see [`TokenCache::find`]).
+    /// The hash a key is stored under.
     #[inline]
-    fn hash_of(&mut self, key: &[u8], kind: u32) -> u64 {
-        self.q.clear();
-        push_words(&mut self.q, key);
-        key_hash(&self.q, key.len() as u64 | u64::from(kind) << 32)
+    fn hash_of(key: &[u8], kind: u32) -> u64 {
+        key_hash(key_words(key), key_head(key, kind))
     }
 
     /// Loads the first slot, then the first record lines, of each hash in two tight loops:
@@ -367,12 +384,12 @@ impl TokenCache {
         let mask = self.slots.len() - 1;
         let mut sink = 0;
         for &h in hashes {
-            sink ^= self.slots[h as usize & mask];
+            sink ^= u64::from(self.slots[h as usize & mask]);
         }
         for &h in hashes {
             let s = self.slots[h as usize & mask];
-            if s != 0 && s >> 32 == h >> 32 {
-                let r = (s as u32 - 1) as usize;
+            if s != 0 && s >> OFFSET_BITS == slot_tag(h) {
+                let r = ((s & OFFSET_MASK) - 1) as usize;
                 let n = self.rec[r + 1] >> 32;
                 sink ^= n;
                 // the columns follow the key and form: touch every line they span
@@ -401,10 +418,10 @@ impl TokenCache {
         let n = (self.slots.len() * 2).max(1 << 10);
         let old = std::mem::replace(&mut self.slots, vec![0; n]);
         for s in old.into_iter().filter(|&s| s != 0) {
-            let r = (s as u32 - 1) as usize;
+            let r = ((s & OFFSET_MASK) - 1) as usize;
             let head = self.rec[r];
             let kw = (head as u32 as usize).div_ceil(8);
-            let h = key_hash(&self.rec[r + HEADER..r + HEADER + kw], head);
+            let h = key_hash(self.rec[r + HEADER..r + HEADER + kw].iter().copied(), head);
             self.place(h, r);
         }
     }
@@ -415,17 +432,17 @@ impl TokenCache {
         while self.slots[i] != 0 {
             i = (i + 1) & mask;
         }
-        self.slots[i] = (h >> 32) << 32 | (r as u64 + 1);
+        self.slots[i] = slot_tag(h) << OFFSET_BITS | (r as u32 + 1);
     }
 
-    /// Starts a record for the key in `self.q` (after [`TokenCache::reserve_one`]); the caller
-    /// then pushes the form words and columns and calls [`TokenCache::finish`].
-    fn begin(&mut self, key_len: usize, kind: u32) -> usize {
+    /// Starts a record for `key` (after [`TokenCache::reserve_one`]); the caller then pushes
+    /// the form words and columns and calls [`TokenCache::finish`].
+    fn begin(&mut self, key: &[u8], kind: u32) -> usize {
         let r = self.rec.len();
-        self.rec.push(key_len as u64 | u64::from(kind) << 32);
+        self.rec.push(key_head(key, kind));
         self.rec.push(u64::from(DROPPED));
         self.rec.push(NONE);
-        self.rec.extend_from_slice(&self.q);
+        push_words(&mut self.rec, key);
         r
     }
 
@@ -849,20 +866,19 @@ impl Vectorizer {
     /// column (`with_words`), and its char n-gram columns (`with_chars`).
     fn cached(
         &self,
-        t: &str,
-        kind: u32,
+        (t, kind, h): (&str, u32, u64),
         (with_words, with_chars): (bool, bool),
         cache: &mut TokenCache,
         form: &mut String,
         chars: &mut CharScratch,
     ) -> usize {
-        let h = match cache.find(t.as_bytes(), kind) {
+        let h = match cache.find_hashed(t.as_bytes(), kind, h) {
             Ok(r) => return r,
             Err(h) => h,
         };
         cache.reserve_one();
         let a = &self.analyzer;
-        let r = cache.begin(t.len(), kind);
+        let r = cache.begin(t.as_bytes(), kind);
         let (mut form_len, mut unigram) = (DROPPED, NONE);
         if with_words {
             form.clear();
@@ -943,11 +959,12 @@ impl Vectorizer {
             let with = (tc.word_ngrams.is_some(), chars_from_tokens);
             hashes.clear();
             for (t, stemmable) in tok.raw_tokens() {
-                hashes.push(cache.hash_of(t.as_bytes(), u32::from(stemmable)));
+                hashes.push(TokenCache::hash_of(t.as_bytes(), u32::from(stemmable)));
             }
             std::hint::black_box(cache.warm(hashes));
-            for (t, stemmable) in tok.raw_tokens() {
-                let r = self.cached(t, u32::from(stemmable), with, cache, form, chars);
+            for ((t, stemmable), &h) in tok.raw_tokens().zip(hashes.iter()) {
+                let key = (t, u32::from(stemmable), h);
+                let r = self.cached(key, with, cache, form, chars);
                 let rec = &cache.rec[r..];
                 let kw = (rec[0] as u32 as usize).div_ceil(8);
                 let form_len = rec[1] as u32;
@@ -997,7 +1014,8 @@ impl Vectorizer {
         }
         if source == Some(CharSource::Whitespace) {
             a.for_each_char_chunk(tok, |chunk| {
-                let r = self.cached(chunk, KIND_CHUNK, (false, true), cache, form, chars);
+                let key = (chunk, KIND_CHUNK, TokenCache::hash_of(chunk.as_bytes(), KIND_CHUNK));
+                let r = self.cached(key, (false, true), cache, form, chars);
                 let rec = &cache.rec[r..];
                 let at = HEADER + (rec[0] as u32 as usize).div_ceil(8);
                 occ.extend_from_slice(&rec[at..at + (rec[1] >> 32) as usize]);
