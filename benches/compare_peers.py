@@ -74,7 +74,7 @@ def peers(shared, path, systems, repeat):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
-    ap.add_argument("--rows", type=int, default=200000)
+    ap.add_argument("--rows", type=int, default=1000000)
     ap.add_argument("--peer-rows", type=int, default=50000, help="rows for the slow scikit-learn word+char peer")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--mem-rows", default="100000,1000000")

@@ -1014,7 +1014,11 @@ impl Vectorizer {
         }
         if source == Some(CharSource::Whitespace) {
             a.for_each_char_chunk(tok, |chunk| {
-                let key = (chunk, KIND_CHUNK, TokenCache::hash_of(chunk.as_bytes(), KIND_CHUNK));
+                let key = (
+                    chunk,
+                    KIND_CHUNK,
+                    TokenCache::hash_of(chunk.as_bytes(), KIND_CHUNK),
+                );
                 let r = self.cached(key, (false, true), cache, form, chars);
                 let rec = &cache.rec[r..];
                 let at = HEADER + (rec[0] as u32 as usize).div_ceil(8);
