@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::bundle::Bundle;
 use crate::clean::UnitKind;
 use crate::ingest::{Cell, Record, RecordReader, RowError, RowWriter};
-use crate::vectorize::FeatureScratch;
+use crate::vectorize::{FeatureScratch, Projection};
 use crate::{Error, SparseRow};
 
 /// What to score and how to write it.
@@ -64,17 +64,13 @@ pub struct Scorer<'b> {
     fused: Option<Fused>,
 }
 
-/// The selected heads' weights side by side, feature-major: `w[j * width + off[h] + c]`, so
-/// one column costs one or two cache lines for all heads, where per-head tables cost one
-/// random line per head. Each score is still `intercept + sum v_j * w_jc` added in column
-/// order, so the probabilities are bit-identical to [`crate::model::LinearModel::proba_into`].
-/// Costs one more copy of the weights (shared by all threads). Trained weights are exact
-/// `f32` values (see [`crate::model::LinearModel::at_storage_precision`]), so the table keeps
-/// them as `f32`: half the memory traffic, and widening back to `f64` is exact, so the sums are
-/// the same bits. A model whose weights are not all `f32` (an old format-1 file) keeps `f64`.
+/// The selected heads' weights side by side as one [`Projection`] (`width` = all their
+/// classes), so one column costs one or two cache lines for all heads, where per-head tables
+/// cost one random line per head, and a row's scores come from
+/// [`crate::vectorize::Vectorizer::project_into`] without building its TF-IDF row. The scores
+/// equal [`crate::model::LinearModel::scores_into`] on the row to rounding (about 1e-15).
 struct Fused {
-    w: FusedWeights,
-    width: usize,
+    proj: Projection,
     /// Per selected head, its first class in a row; plus the end.
     off: Vec<usize>,
     intercept: Vec<f64>,
@@ -166,24 +162,22 @@ impl<'b> Scorer<'b> {
 
     /// Scores one text with reusable buffers.
     pub fn score_text(&self, text: &str, s: &mut RowScratch) -> Scored {
-        self.bundle
-            .vectorizer
-            .transform_into(text, &mut s.features, &mut s.indices, &mut s.values);
+        let v = &self.bundle.vectorizer;
+        match &self.fused {
+            Some(f) => {
+                let acc = &mut s.acc;
+                acc.clear();
+                acc.extend_from_slice(&f.intercept);
+                v.project_into(text, &mut s.features, &f.proj, acc);
+            }
+            None => v.transform_into(text, &mut s.features, &mut s.indices, &mut s.values),
+        }
         let row = SparseRow {
             indices: &s.indices,
             values: &s.values,
         };
         let mut labels = Vec::with_capacity(self.heads.len());
         let mut proba = Vec::with_capacity(self.heads.len());
-        if let Some(f) = &self.fused {
-            let acc = &mut s.acc;
-            acc.clear();
-            acc.extend_from_slice(&f.intercept);
-            match &f.w {
-                FusedWeights::F32(w) => accumulate(w, f.width, row, acc),
-                FusedWeights::F64(w) => accumulate(w, f.width, row, acc),
-            }
-        }
         for (hi, &i) in self.heads.iter().enumerate() {
             let m = &self.bundle.heads[i].model;
             let mut p = match &self.fused {
@@ -482,61 +476,6 @@ thread_local! {
     static ROW_SCRATCH: std::cell::RefCell<RowScratch> = std::cell::RefCell::new(RowScratch::default());
 }
 
-enum FusedWeights {
-    F32(Vec<f32>),
-    F64(Vec<f64>),
-}
-
-/// `acc[c] += v_j * w[j * width + c]` over the row's columns, in column order.
-///
-/// Dispatches to a copy with the width fixed, for the usual widths (all heads' classes
-/// together: 9 for three 3-class heads), whose sums run in registers (see
-/// [`accumulate_fixed`]).
-fn accumulate<W: Copy + Into<f64>>(w: &[W], width: usize, row: SparseRow<'_>, acc: &mut [f64]) {
-    // Touch each column's first and last weight in one independent loop, so that the cache
-    // misses overlap, then accumulate from cache.
-    let mut sink = 0.0f64;
-    for &j in row.indices {
-        sink += w[j * width].into() + w[j * width + width - 1].into();
-    }
-    std::hint::black_box(sink);
-    match width {
-        2 => accumulate_fixed::<W, 2>(w, row, acc),
-        3 => accumulate_fixed::<W, 3>(w, row, acc),
-        4 => accumulate_fixed::<W, 4>(w, row, acc),
-        5 => accumulate_fixed::<W, 5>(w, row, acc),
-        6 => accumulate_fixed::<W, 6>(w, row, acc),
-        8 => accumulate_fixed::<W, 8>(w, row, acc),
-        9 => accumulate_fixed::<W, 9>(w, row, acc),
-        _ => {
-            for (&j, &v) in row.indices.iter().zip(row.values) {
-                for (o, &wc) in acc.iter_mut().zip(&w[j * width..(j + 1) * width]) {
-                    *o += v * wc.into();
-                }
-            }
-        }
-    }
-}
-
-/// [`accumulate`] for width `K`, summing in a local array: summed in `acc` itself, each
-/// column waited on the stores of the previous one (a chain through memory). The same
-/// additions in the same order, so the same result.
-#[inline(always)]
-fn accumulate_fixed<W: Copy + Into<f64>, const K: usize>(
-    w: &[W],
-    row: SparseRow<'_>,
-    acc: &mut [f64],
-) {
-    let mut sum: [f64; K] = std::array::from_fn(|c| acc[c]);
-    for (&j, &v) in row.indices.iter().zip(row.values) {
-        let wj = &w[j * K..(j + 1) * K];
-        for c in 0..K {
-            sum[c] += v * wj[c].into();
-        }
-    }
-    acc[..K].copy_from_slice(&sum);
-}
-
 impl Fused {
     /// `None` when a head's model is narrower than the vectorizer (its scorer ignores the
     /// extra columns; the per-head path keeps that behaviour).
@@ -562,14 +501,8 @@ impl Fused {
             .iter()
             .flat_map(|m| m.intercept.iter().copied())
             .collect();
-        let w = if w.iter().all(|&x| f64::from(x as f32) == x) {
-            FusedWeights::F32(w.into_iter().map(|x| x as f32).collect())
-        } else {
-            FusedWeights::F64(w)
-        };
         Some(Fused {
-            w,
-            width,
+            proj: Projection::new(width, w)?,
             off,
             intercept,
         })

@@ -13,9 +13,11 @@
 //! are kept at all: for vocabularies too large to hold.
 
 mod inspect;
+mod project;
 pub mod sparse;
 
 pub use inspect::TermInfo;
+pub use project::Projection;
 
 use std::collections::HashMap;
 
@@ -228,7 +230,8 @@ impl TryFrom<VectorizerData> for Vectorizer {
     }
 }
 
-/// Reusable per-thread buffers and caches for [`Vectorizer::transform_into`].
+/// Reusable per-thread buffers and caches for [`Vectorizer::transform_into`] and
+/// [`Vectorizer::project_into`].
 ///
 /// Word frequencies are Zipfian, so most tokens of a document were seen moments ago: a cache
 /// maps a raw token (or a whitespace chunk) to its final form, its unigram column and its char
@@ -236,14 +239,15 @@ impl TryFrom<VectorizerData> for Vectorizer {
 /// million n-grams) and a stemmer call with one probe in a small table plus one contiguous
 /// record. Columns travel with their idf class, and a document's column occurrences are
 /// radix-sorted rather than counted in a row-sized array, so no per-column array is touched at
-/// random. Caches are bounded and belong to one vectorizer; they are cleared when the scratch is
-/// used with another, and what they hold never changes a row (a cleared cache recomputes the
-/// same entries).
+/// random. Caches are bounded and belong to one vectorizer (and projection); they are cleared
+/// when the scratch is used with another, and what they hold never changes a row (a cleared
+/// cache recomputes the same entries).
 #[derive(Default)]
 pub struct FeatureScratch {
     tok: Scratch,
     chars: CharScratch,
-    owner: u64,
+    /// The vectorizer and the projection (0: none) the cache's records were made for.
+    owner: (u64, u64),
     /// Raw tokens (kind 0/1: stemmable or not) and whitespace chunks (kind 2).
     cache: TokenCache,
     /// The current document's kept word forms, back to back, and their spans and unigrams.
@@ -257,6 +261,8 @@ pub struct FeatureScratch {
     occ: Vec<u64>,
     tmp: Vec<u64>,
     hist: Vec<u32>,
+    /// State of [`Vectorizer::project_into`].
+    proj: project::ProjScratch,
 }
 
 /// "No column": the n-gram is not a feature.
@@ -266,15 +272,16 @@ const NONE: u64 = u64::MAX;
 const KIND_CHUNK: u32 = 2;
 
 /// Bounds of a [`TokenCache`]: entries (the table has twice as many slots, 512 KB at most) and
-/// record words (16 MB); reaching one clears the cache.
+/// record words (32 MB: room for 64k records of a projection's sums, 10 words for three
+/// 3-class heads, beside their columns); reaching one clears the cache.
 const CACHE_MAX_ENTRIES: usize = 1 << 16;
-const CACHE_MAX_WORDS: usize = 1 << 21;
+const CACHE_MAX_WORDS: usize = 1 << 22;
 
 /// A [`TokenCache`] slot is `tag << OFFSET_BITS | offset + 1` in 32 bits (half the table of
 /// 64-bit slots, which alone filled a core's L2): a record starts at most at
-/// [`CACHE_MAX_WORDS`], so its offset + 1 fits in 22 bits, and the tag, 10 more bits of the
+/// [`CACHE_MAX_WORDS`], so its offset + 1 fits in 23 bits, and the tag, 9 more bits of the
 /// hash, rules out most mismatches before the record is read.
-const OFFSET_BITS: u32 = 22;
+const OFFSET_BITS: u32 = 23;
 const OFFSET_MASK: u32 = (1 << OFFSET_BITS) - 1;
 const _: () = assert!(CACHE_MAX_WORDS < OFFSET_MASK as usize);
 
@@ -291,8 +298,9 @@ const HEADER: usize = 3;
 const DROPPED: u32 = u32::MAX;
 
 /// A bounded cache from a short string plus a kind tag to a record: an open-addressing table of
-/// `tag << 22 | offset + 1` (4 bytes a slot, so the hot part stays in cache) and records back
-/// to back in one arena: header, key, form (both zero-padded to whole words), then columns.
+/// `tag << 23 | offset + 1` (4 bytes a slot, so the hot part stays in cache) and records back
+/// to back in one arena: header, key, form (both zero-padded to whole words), columns, then
+/// (for [`Vectorizer::project_into`]) the projection's sums.
 #[derive(Default)]
 struct TokenCache {
     slots: Vec<u32>,
@@ -377,7 +385,7 @@ impl TokenCache {
     /// Loads the first slot, then the first record lines, of each hash in two tight loops:
     /// the loads are independent, so the CPU overlaps their cache misses, and the lookups that
     /// follow (one long dependent chain per token) find them in cache.
-    fn warm(&self, hashes: &[u64]) -> u64 {
+    fn warm(&self, hashes: &[u64], extra: usize) -> u64 {
         if self.slots.is_empty() {
             return 0;
         }
@@ -392,8 +400,9 @@ impl TokenCache {
                 let r = ((s & OFFSET_MASK) - 1) as usize;
                 let n = self.rec[r + 1] >> 32;
                 sink ^= n;
-                // the columns follow the key and form: touch every line they span
-                let end = (r + 8 + n as usize).min(self.rec.len());
+                // the columns (and `extra` words after them) follow the key and form: touch
+                // every line they span
+                let end = (r + 8 + n as usize + extra).min(self.rec.len());
                 for at in (r + 8..end).step_by(8) {
                     sink ^= self.rec[at];
                 }
@@ -863,14 +872,15 @@ impl Vectorizer {
     }
 
     /// The cache record of a token or chunk, computing it on a miss: its final form and unigram
-    /// column (`with_words`), and its char n-gram columns (`with_chars`).
+    /// column (`with_words`), its char n-gram columns (`with_chars`), and with a projection,
+    /// the sums that [`Projection::record_sums`] appends after the columns.
     fn cached(
         &self,
         (t, kind, h): (&str, u32, u64),
         (with_words, with_chars): (bool, bool),
         cache: &mut TokenCache,
-        form: &mut String,
-        chars: &mut CharScratch,
+        (form, chars): (&mut String, &mut CharScratch),
+        proj: Option<&Projection>,
     ) -> usize {
         let h = match cache.find_hashed(t.as_bytes(), kind, h) {
             Ok(r) => return r,
@@ -903,6 +913,9 @@ impl Vectorizer {
             rec.truncate(w);
         }
         let n_cols = cache.rec.len() - cols_start;
+        if let Some(p) = proj {
+            p.record_sums(self, cols_start, &mut cache.rec);
+        }
         cache.finish(h, r, form_len, n_cols, unigram);
         r
     }
@@ -929,9 +942,18 @@ impl Vectorizer {
         indices: &mut Vec<usize>,
         values: &mut Vec<f64>,
     ) {
-        if s.owner != self.id {
+        self.gather(doc, s, None);
+        self.weigh(s, indices, values);
+    }
+
+    /// Collects the column occurrences of `doc` into `s.occ`: all of them, or with a
+    /// projection only the word block's, the char n-grams going to `s.proj` instead (their
+    /// records' sums, and a tally of their columns).
+    fn gather(&self, doc: &str, s: &mut FeatureScratch, proj: Option<&Projection>) {
+        let owner = (self.id, proj.map_or(0, Projection::id));
+        if s.owner != owner {
             s.cache.clear();
-            s.owner = self.id;
+            s.owner = owner;
         }
         let FeatureScratch {
             tok,
@@ -943,11 +965,25 @@ impl Vectorizer {
             hashes,
             form,
             occ,
-            tmp,
-            hist,
+            proj: ps,
             ..
         } = s;
         occ.clear();
+        let extra = proj.map_or(0, |p| {
+            ps.start(p);
+            p.sums_len()
+        });
+        // a record's char columns (and sums) go to the row, or to the projection's state
+        let projecting = proj.is_some();
+        let take_chars = |occ: &mut Vec<u64>, ps: &mut project::ProjScratch, rec: &[u64], at| {
+            let n_cols = (rec[1] >> 32) as usize;
+            let cols = &rec[at..at + n_cols];
+            if projecting {
+                ps.take(cols, &rec[at + n_cols..at + n_cols + extra]);
+            } else {
+                occ.extend_from_slice(cols);
+            }
+        };
         let a = &self.analyzer;
         a.split_into(doc, tok);
         let tc = &self.config.tokenizer;
@@ -961,14 +997,13 @@ impl Vectorizer {
             for (t, stemmable) in tok.raw_tokens() {
                 hashes.push(TokenCache::hash_of(t.as_bytes(), u32::from(stemmable)));
             }
-            std::hint::black_box(cache.warm(hashes));
+            std::hint::black_box(cache.warm(hashes, extra));
             for ((t, stemmable), &h) in tok.raw_tokens().zip(hashes.iter()) {
                 let key = (t, u32::from(stemmable), h);
-                let r = self.cached(key, with, cache, form, chars);
+                let r = self.cached(key, with, cache, (form, chars), proj);
                 let rec = &cache.rec[r..];
                 let kw = (rec[0] as u32 as usize).div_ceil(8);
                 let form_len = rec[1] as u32;
-                let n_cols = (rec[1] >> 32) as usize;
                 let mut at = HEADER + kw;
                 if form_len != DROPPED {
                     let fw = (form_len as usize).div_ceil(8);
@@ -980,7 +1015,7 @@ impl Vectorizer {
                     spans.push((start as u32, forms.len() as u32, rec[2]));
                     at += fw;
                 }
-                occ.extend_from_slice(&rec[at..at + n_cols]);
+                take_chars(occ, ps, rec, at);
             }
         }
         if let Some(r) = tc.word_ngrams {
@@ -1019,12 +1054,42 @@ impl Vectorizer {
                     KIND_CHUNK,
                     TokenCache::hash_of(chunk.as_bytes(), KIND_CHUNK),
                 );
-                let r = self.cached(key, (false, true), cache, form, chars);
+                let r = self.cached(key, (false, true), cache, (form, chars), proj);
                 let rec = &cache.rec[r..];
                 let at = HEADER + (rec[0] as u32 as usize).div_ceil(8);
-                occ.extend_from_slice(&rec[at..at + (rec[1] >> 32) as usize]);
+                take_chars(occ, ps, rec, at);
             });
         }
+    }
+
+    /// `tf` of a count, as scikit-learn computes it (counts saturate at `u16::MAX`, as they
+    /// always have).
+    #[inline]
+    fn tf(&self, c: u64) -> f64 {
+        let c = c.min(u64::from(u16::MAX)) as usize;
+        if !self.config.sublinear_tf {
+            c as f64
+        } else if let Some(&v) = self.tf_table.get(c) {
+            v
+        } else {
+            1.0 + (c as f64).ln()
+        }
+    }
+
+    /// The idf of a packed column (1 without idf weighting).
+    #[inline]
+    fn idf_of(&self, x: u64) -> f64 {
+        if self.config.use_idf {
+            self.idf_values[x as u32 as usize]
+        } else {
+            1.0
+        }
+    }
+
+    /// Appends the TF-IDF entries of the column occurrences in `s.occ` (sorted and counted
+    /// here), block by block, each block normalized on its own.
+    fn weigh(&self, s: &mut FeatureScratch, indices: &mut Vec<usize>, values: &mut Vec<f64>) {
+        let FeatureScratch { occ, tmp, hist, .. } = s;
         let col_bits = usize::BITS - self.n_features().saturating_sub(1).leading_zeros();
         sort_by_column(occ, tmp, hist, col_bits);
         // distinct columns to the front of `occ`, their counts into `tmp`, without branches
@@ -1048,8 +1113,6 @@ impl Vectorizer {
             n_distinct = last + 1;
         }
         let (cols, counts) = (&occ[..n_distinct], &tmp[..n_distinct]);
-        let (sublinear, use_idf) = (self.config.sublinear_tf, self.config.use_idf);
-        let (tf_table, idf) = (&self.tf_table[..], &self.idf_values[..]);
         indices.reserve(n_distinct);
         values.reserve(n_distinct);
         let mut k = 0;
@@ -1058,22 +1121,12 @@ impl Vectorizer {
             let end_col = (b.offset + b.len) as u64;
             let end = k + cols[k..].partition_point(|&x| x >> 32 < end_col);
             indices.extend(cols[k..end].iter().map(|&x| (x >> 32) as usize));
-            values.extend(cols[k..end].iter().zip(&counts[k..end]).map(|(&x, &c)| {
-                // counts saturate at u16::MAX, as they always have
-                let c = c.min(u64::from(u16::MAX)) as usize;
-                let tf = if !sublinear {
-                    c as f64
-                } else if let Some(&v) = tf_table.get(c) {
-                    v
-                } else {
-                    1.0 + (c as f64).ln()
-                };
-                if use_idf {
-                    tf * idf[x as u32 as usize]
-                } else {
-                    tf
-                }
-            }));
+            values.extend(
+                cols[k..end]
+                    .iter()
+                    .zip(&counts[k..end])
+                    .map(|(&x, &c)| self.tf(c) * self.idf_of(x)),
+            );
             k = end;
             if self.config.norm == Norm::L2 {
                 let norm = values[start..].iter().map(|v| v * v).sum::<f64>().sqrt();
@@ -1217,7 +1270,7 @@ mod tests {
     use super::*;
     use crate::tokenize::NgramRange;
 
-    fn fixture_docs() -> Vec<String> {
+    pub(super) fn fixture_docs() -> Vec<String> {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/fixtures/sklearn/tfidf_expected.json"
@@ -1232,7 +1285,7 @@ mod tests {
             .collect()
     }
 
-    fn tricky() -> Vec<String> {
+    pub(super) fn tricky() -> Vec<String> {
         let mut v: Vec<String> = [
             "",
             " ",
@@ -1299,7 +1352,7 @@ mod tests {
         (idx, val)
     }
 
-    fn configs() -> Vec<VectorizerConfig> {
+    pub(super) fn configs() -> Vec<VectorizerConfig> {
         vec![
             VectorizerConfig::default(),
             VectorizerConfig {
