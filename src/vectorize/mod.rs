@@ -179,6 +179,8 @@ pub struct Vectorizer {
     idf_values: Vec<f64>,
     /// `1 + ln(c)` for small counts `c`, computed by the same expression as the fallback.
     tf_table: Vec<f64>,
+    /// The char block's most frequent columns, for [`Vectorizer::project_into`].
+    common: project::Common,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -792,6 +794,7 @@ impl Vectorizer {
                     .collect(),
             );
         }
+        let common = project::Common::new(&blocks, &classes);
         let mut lookup = [BlockLookup::Absent, BlockLookup::Absent];
         for (b, class) in blocks.iter().zip(classes) {
             lookup[block_index(b.block)] = match config.space {
@@ -828,6 +831,7 @@ impl Vectorizer {
             lookup,
             idf_values,
             tf_table,
+            common,
         })
     }
 
@@ -873,7 +877,7 @@ impl Vectorizer {
 
     /// The cache record of a token or chunk, computing it on a miss: its final form and unigram
     /// column (`with_words`), its char n-gram columns (`with_chars`), and with a projection,
-    /// the sums that [`Projection::record_sums`] appends after the columns.
+    /// what [`Projection::finish_record`] makes of the columns.
     fn cached(
         &self,
         (t, kind, h): (&str, u32, u64),
@@ -914,7 +918,7 @@ impl Vectorizer {
         }
         let n_cols = cache.rec.len() - cols_start;
         if let Some(p) = proj {
-            p.record_sums(self, cols_start, &mut cache.rec);
+            p.finish_record(self, cols_start, &mut cache.rec);
         }
         cache.finish(h, r, form_len, n_cols, unigram);
         r
@@ -970,8 +974,8 @@ impl Vectorizer {
         } = s;
         occ.clear();
         let extra = proj.map_or(0, |p| {
-            ps.start(p);
-            p.sums_len()
+            ps.start(p, self.common.len());
+            p.record_extra()
         });
         // a record's char columns (and sums) go to the row, or to the projection's state
         let projecting = proj.is_some();
