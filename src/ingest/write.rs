@@ -236,9 +236,22 @@ fn fixed_exact(x: f64, decimals: usize, out: &mut String) -> bool {
     if n != 0 && x < 0.0 {
         out.push('-');
     }
-    let _ = write!(out, "{}", n / pow);
+    // |x| < 2^32, so the integer part fits 64 bits; the fraction is below 10^9. (The 128-bit
+    // division and formatting were most of this function's time.)
+    let (int, frac) = match u64::try_from(n) {
+        Ok(n) => (n / pow as u64, n % pow as u64),
+        Err(_) => ((n / pow) as u64, (n % pow) as u64),
+    };
+    let _ = write!(out, "{int}");
     if decimals > 0 {
-        let _ = write!(out, ".{:0width$}", n % pow, width = decimals);
+        let mut digits = [b'0'; 10];
+        digits[0] = b'.';
+        let mut f = frac;
+        for d in digits[1..=decimals].iter_mut().rev() {
+            *d = b'0' + (f % 10) as u8;
+            f /= 10;
+        }
+        out.push_str(std::str::from_utf8(&digits[..=decimals]).expect("ASCII digits"));
     }
     true
 }
