@@ -408,10 +408,15 @@ impl<'b> Scorer<'b> {
         for (hi, &i) in self.heads.iter().enumerate() {
             match s.labels[hi] {
                 Some(c) => {
-                    *sum.label_counts[hi]
-                        .1
-                        .entry(self.bundle.heads[i].labels[c].clone())
-                        .or_default() += 1
+                    // looked up by `&str` first: a `String` key per row was three allocations
+                    let label = &self.bundle.heads[i].labels[c];
+                    let counts = &mut sum.label_counts[hi].1;
+                    match counts.get_mut(label.as_str()) {
+                        Some(n) => *n += 1,
+                        None => {
+                            counts.insert(label.clone(), 1);
+                        }
+                    }
                 }
                 None => sum.label_counts[hi].2 += 1,
             }
