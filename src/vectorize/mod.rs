@@ -293,7 +293,8 @@ fn slot_tag(h: u64) -> u32 {
     (h >> (64 - (32 - OFFSET_BITS))) as u32
 }
 
-/// Record header words: `key_len | kind << 32`, `form_len | n_cols << 32`, unigram.
+/// Record header words: `key_len | kind << 32`, `form_len | n_cols << 32` (`n_cols`: words the
+/// columns take), unigram.
 const HEADER: usize = 3;
 
 /// `form_len` of a token that a filter drops.
@@ -919,9 +920,9 @@ impl Vectorizer {
             }
             rec.truncate(w);
         }
-        let n_cols = cache.rec.len() - cols_start;
+        let mut n_cols = cache.rec.len() - cols_start;
         if let Some(p) = proj {
-            p.finish_record(self, cols_start, &mut cache.rec);
+            n_cols = p.finish_record(self, cols_start, &mut cache.rec);
         }
         cache.finish(h, r, form_len, n_cols, unigram);
         r
