@@ -117,21 +117,21 @@ impl Projection {
         cols_start: usize,
         rec: &mut Vec<u64>,
     ) -> usize {
-        let cols = rec.split_off(cols_start);
-        let (common, rare): (Vec<u64>, Vec<u64>) =
-            cols.iter().partition(|&&x| v.common.id(x).is_some());
+        let (mut ids, mut rare) = (Vec::new(), Vec::new());
+        for x in rec.drain(cols_start..) {
+            match v.common.id(x) {
+                Some(i) => ids.push(i as u64),
+                None => rare.push(x),
+            }
+        }
         let mut sums = vec![0.0; self.sums_len()];
         let (weighted, norm2) = sums.split_at_mut(self.width);
-        for &x in common.iter().chain(&rare) {
+        let common = ids.iter().map(|&i| v.common.packed[i as usize]);
+        for x in common.chain(rare.iter().copied()) {
             let idf = v.idf_of(x);
             self.add_column((x >> 32) as usize, idf, weighted);
             norm2[0] += idf * idf;
         }
-        let ids: Vec<u64> = common
-            .iter()
-            .filter_map(|&x| v.common.id(x))
-            .map(|i| i as u64)
-            .collect();
         rec.extend(ids.chunks(IDS_PER_WORD).map(|c| {
             c.iter()
                 .enumerate()
@@ -140,7 +140,7 @@ impl Projection {
         rec.extend_from_slice(&rare);
         let n_words = rec.len() - cols_start;
         rec.extend(sums.iter().map(|s| s.to_bits()));
-        rec.push(common.len() as u64);
+        rec.push(ids.len() as u64);
         n_words
     }
 }
