@@ -302,8 +302,9 @@ const DROPPED: u32 = u32::MAX;
 
 /// A bounded cache from a short string plus a kind tag to a record: an open-addressing table of
 /// `tag << 23 | offset + 1` (4 bytes a slot, so the hot part stays in cache) and records back
-/// to back in one arena: header, key, form (both zero-padded to whole words), columns, then
-/// (for [`Vectorizer::project_into`]) the projection's sums.
+/// to back in one arena: header, key, form (both zero-padded to whole words), columns; for
+/// [`Vectorizer::project_into`], columns as [`Projection::finish_record`] lays them out, the
+/// projection's sums and the number of common columns.
 #[derive(Default)]
 struct TokenCache {
     slots: Vec<u32>,
