@@ -983,11 +983,10 @@ impl Vectorizer {
             p.record_extra()
         });
         // a record's char columns (and sums) go to the row, or to the projection's state
-        let projecting = proj.is_some();
         let take_chars = |occ: &mut Vec<u64>, ps: &mut project::ProjScratch, rec: &[u64], at| {
             let n_cols = (rec[1] >> 32) as usize;
             let cols = &rec[at..at + n_cols];
-            if projecting {
+            if proj.is_some() {
                 ps.take(cols, &rec[at + n_cols..at + n_cols + extra]);
             } else {
                 occ.extend_from_slice(cols);
