@@ -139,6 +139,65 @@ fn unreadable_model_is_fatal_and_writes_nothing() {
     assert!(!out.exists());
 }
 
+/// `--format` sets the output's format and `--input-format` the input's (once one flag name
+/// for both, so that one of them could not be set at all), from a file whose extension says
+/// otherwise and from stdin.
+#[test]
+fn input_and_output_formats_are_set_apart() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let rows = concat!(
+        "{\"id\": \"a1\", \"text\": \"Send more weapons to Ukraine\"}\n",
+        "{\"id\": \"a2\", \"text\": \"Peace talks now\"}\n",
+        "not json\n",
+    );
+    let input = dir.path().join("rows.txt");
+    std::fs::write(&input, rows).unwrap();
+    let check = |o: std::process::Output| {
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let lines: Vec<serde_json::Value> = String::from_utf8(o.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("each output line is a JSON object"))
+            .collect();
+        let ids: Vec<&str> = lines.iter().map(|v| v["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["a1", "a2", "3"]);
+        assert!(lines[0]["aid"].is_string() && lines[0]["error"].is_null());
+        assert!(lines[2]["error"].as_str().unwrap().contains("invalid JSON"));
+    };
+    let args = [
+        "score",
+        "--input-format",
+        "jsonl",
+        "--format",
+        "jsonl",
+        "--id-col",
+        "id",
+    ];
+    check(stance().args(args).arg(&input).output().unwrap());
+
+    let mut child = stance()
+        .args(args)
+        .arg("-")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(rows.as_bytes())
+        .unwrap();
+    check(child.wait_with_output().unwrap());
+}
+
 #[test]
 fn embedded_default_model_loads() {
     let b = stance::bundle::Bundle::default_model().unwrap();

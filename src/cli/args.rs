@@ -29,9 +29,10 @@ pub struct InputArgs {
     /// extension (.tsv is tab-separated).
     #[arg(long)]
     pub delimiter: Option<String>,
-    /// Input format when the extension does not tell: csv, tsv, jsonl, raw.
+    /// Input format, for stdin (default: csv) or a file whose extension does not tell: csv,
+    /// tsv, jsonl, raw. (`--format` is the output's, in the verbs that write rows.)
     #[arg(long)]
-    pub format: Option<Format>,
+    pub input_format: Option<Format>,
     /// Treat `"` as an ordinary character (for tweet corpora such as SemEval-2016 TSV).
     #[arg(long)]
     pub no_quoting: bool,
@@ -50,7 +51,7 @@ impl InputArgs {
         spec.lossy = self.lossy;
         spec.quoting = !self.no_quoting;
         spec.max_field_bytes = self.max_field_bytes;
-        spec.format = self.format;
+        spec.format = self.input_format;
         if let Some(d) = &self.delimiter {
             let byte = match d.as_str() {
                 "\\t" | "tab" | "\t" => b'\t',

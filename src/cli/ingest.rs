@@ -17,8 +17,9 @@ pub struct IngestArgs {
     /// Output file (.csv or .jsonl); standard output when absent.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
-    /// Output format (default: from the output's extension, else CSV).
-    #[arg(long, value_parser = parse_output_format)]
+    /// Output format (default: from the output's extension, else CSV); `--format` as in
+    /// `stance score`.
+    #[arg(long, visible_alias = "format", value_parser = parse_output_format)]
     pub output_format: Option<OutputFormat>,
     #[command(flatten)]
     pub input: InputArgs,

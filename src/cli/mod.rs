@@ -203,3 +203,31 @@ impl Sink {
 pub fn output_format(explicit: Option<OutputFormat>, out: Option<&PathBuf>) -> OutputFormat {
     explicit.unwrap_or_else(|| out.map_or(OutputFormat::Csv, |p| OutputFormat::from_path(p)))
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap checks a command line's definition only in debug builds, at parse time, and the
+    /// suite runs in release: check here that no verb defines a flag twice (a flattened
+    /// group's flag would shadow the verb's own, and one of them could never be set).
+    #[test]
+    fn no_verb_defines_a_flag_twice() {
+        for verb in super::Cli::command().get_subcommands() {
+            let mut seen = std::collections::BTreeSet::new();
+            for a in verb.get_arguments() {
+                let longs = a.get_long().into_iter();
+                let aliases = a.get_all_aliases().into_iter().flatten();
+                let shorts = a.get_short().map(|c| format!("-{c}"));
+                let flags = longs.chain(aliases).map(|l| format!("--{l}")).chain(shorts);
+                for flag in flags {
+                    let verb = verb.get_name();
+                    assert!(
+                        seen.insert(flag.clone()),
+                        "stance {verb}: {flag} is defined twice"
+                    );
+                }
+            }
+        }
+    }
+}
