@@ -125,6 +125,71 @@ fn search_is_deterministic_across_threads() {
     );
 }
 
+// ---------------------------------------------------------------- label columns
+
+#[test]
+fn train_without_a_label_column_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("m.bin");
+    let out = train("small.csv", &[], &m, &[], &[]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--label-col"), "{}", stderr(&out));
+    assert!(!m.exists());
+}
+
+/// Without `--label-col`, `eval` scores the heads that the data has a column for (a head is
+/// named after the column it was trained on), and says so when there is none.
+#[test]
+fn eval_takes_the_columns_named_as_the_model_heads() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("m.bin");
+    let out = train("small.csv", &["stance", "sentiment"], &m, &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let full = std::fs::read_to_string(fixture("small.csv")).unwrap();
+    assert!(full.starts_with("id,text,stance,sentiment\n"));
+    // the same rows with the first `n` columns only
+    let cut = |n: usize, name: &str| {
+        let p = dir.path().join(name);
+        let rows: Vec<String> = csv::Reader::from_path(fixture("small.csv"))
+            .unwrap()
+            .into_records()
+            .map(|r| {
+                let r = r.unwrap();
+                let cells: Vec<String> = r.iter().take(n).map(|c| format!("\"{c}\"")).collect();
+                cells.join(",")
+            })
+            .collect();
+        let header = ["id", "text", "stance", "sentiment"][..n].join(",");
+        std::fs::write(&p, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+        p
+    };
+    let eval = |data: &Path| {
+        let (m, d) = (m.to_str().unwrap(), data.to_str().unwrap());
+        stance(&["eval", "--model", m, "--data", d], &[])
+    };
+    let heads = |o: &Output| -> Vec<String> {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter_map(|l| l.strip_prefix("head: ").map(str::to_string))
+            .collect()
+    };
+    let both = eval(&fixture("small.csv"));
+    assert_eq!(code(&both), 0, "{}", stderr(&both));
+    assert_eq!(heads(&both), ["stance", "sentiment"]);
+    let one = eval(&cut(3, "stance_only.csv"));
+    assert_eq!(code(&one), 0, "{}", stderr(&one));
+    assert_eq!(heads(&one), ["stance"]);
+    let none = eval(&cut(2, "unlabeled.csv"));
+    assert_eq!(code(&none), 2);
+    let err = stderr(&none);
+    assert!(
+        err.contains("unlabeled.csv")
+            && err.contains("stance, sentiment")
+            && err.contains("--label-col"),
+        "{err}"
+    );
+}
+
 // ---------------------------------------------------------------- bad training input
 
 #[test]

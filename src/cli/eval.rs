@@ -86,8 +86,11 @@ fn finish(
     Ok(())
 }
 
-pub fn run_eval(a: EvalArgs) -> Result<Outcome, Error> {
+pub fn run_eval(mut a: EvalArgs) -> Result<Outcome, Error> {
     let bundle = Bundle::load(&a.model)?;
+    if a.data.labels.label_cols.is_empty() && a.data.labels.target_col.is_none() {
+        a.data.labels.label_cols = a.data.head_columns(&bundle)?;
+    }
     let data = a.data.load()?;
     let x = bundle.vectorizer.transform(&data.texts);
     let mut confusions = Vec::new();

@@ -18,7 +18,8 @@ use super::Outcome;
 #[derive(Args, Debug, Clone)]
 pub struct LabelArgs {
     /// Label column: one head per column (wide); with --target-col, the single label column.
-    #[arg(long = "label-col", required = true)]
+    /// Required, except in `eval`, which takes the columns named as the model's heads.
+    #[arg(long = "label-col")]
     pub label_cols: Vec<String>,
     /// Target column (long format): one head per distinct target value.
     #[arg(long)]
@@ -31,6 +32,9 @@ pub struct LabelArgs {
 impl LabelArgs {
     pub fn layout(&self) -> Result<LabelLayout, Error> {
         match &self.target_col {
+            _ if self.label_cols.is_empty() => Err(Error::Usage(
+                "give the label column(s) with --label-col (repeatable)".into(),
+            )),
             None => Ok(LabelLayout::Wide {
                 label_cols: self.label_cols.clone(),
             }),
@@ -82,6 +86,38 @@ impl DataArgs {
             eprintln!("stance: label {raw:?} normalized to {n:?} ({c} rows)");
         }
         Ok(d)
+    }
+
+    /// The model's heads that the first data file has a column for: a head trained in the
+    /// wide layout is named after its label column, so these are the labels to evaluate.
+    pub fn head_columns(&self, bundle: &stance::bundle::Bundle) -> Result<Vec<String>, Error> {
+        let first = ingest::expand_inputs(&self.data)?.into_iter().next();
+        // (stdin cannot be read twice: once for its header, once for the rows)
+        let Some(path) = first.filter(|p| p.as_os_str() != "-") else {
+            return Err(Error::Usage(
+                "name the label columns with --label-col (data from stdin)".into(),
+            ));
+        };
+        let columns = ingest::open(&self.input.spec(path.clone())?)?
+            .columns()
+            .to_vec();
+        let heads: Vec<String> = bundle.heads.iter().map(|h| h.name.clone()).collect();
+        let found: Vec<String> = heads
+            .iter()
+            .filter(|h| columns.iter().any(|c| &**c == h.as_str()))
+            .cloned()
+            .collect();
+        if found.is_empty() {
+            let cols: Vec<&str> = columns.iter().map(|c| &**c).collect();
+            return Err(Error::Usage(format!(
+                "{}: no column is named as a head of the model ({}); columns: {}; \
+                 name the label columns with --label-col",
+                path.display(),
+                heads.join(", "),
+                cols.join(", ")
+            )));
+        }
+        Ok(found)
     }
 
     pub fn describe(&self) -> Vec<String> {
