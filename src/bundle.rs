@@ -23,6 +23,9 @@ use crate::vectorize::Vectorizer;
 /// a fresh clone with nothing else (see models/MODEL_CARD.md for what it is).
 pub const DEFAULT_MODEL: &[u8] = include_bytes!("../models/default.stance");
 
+/// How messages and reports name [`DEFAULT_MODEL`].
+pub const DEFAULT_MODEL_NAME: &str = "<embedded default model>";
+
 /// First bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"STANCEMB";
 /// The version this build writes.
@@ -215,7 +218,7 @@ impl Bundle {
     /// # Errors
     /// Only if the build embedded a broken file (a test guards against it).
     pub fn default_model() -> Result<Bundle, BundleError> {
-        Bundle::from_bytes(DEFAULT_MODEL, Path::new("<embedded default model>"))
+        Bundle::from_bytes(DEFAULT_MODEL, Path::new(DEFAULT_MODEL_NAME))
     }
 
     /// The format version in a model file's header (`None` if it does not start like one).

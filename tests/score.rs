@@ -139,6 +139,35 @@ fn unreadable_model_is_fatal_and_writes_nothing() {
     assert!(!out.exists());
 }
 
+/// Every verb that reads a model falls back to the embedded default, as `score` does.
+#[test]
+fn verbs_that_read_a_model_default_to_the_embedded_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let o = stance().args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(0), "stance {args:?}: {err}");
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let shown = run(&["inspect"]);
+    for h in ["head negotiation", "head aid", "head sentiment"] {
+        assert!(shown.contains(h), "{shown}");
+    }
+    let explained = run(&["explain", "--head", "aid", "Send more weapons to Ukraine"]);
+    assert!(explained.contains("head aid: "), "{explained}");
+    let data = dir.path().join("labeled.csv");
+    std::fs::write(
+        &data,
+        "text,aid\nSend more weapons to Ukraine,favor\nStop the weapons shipments,against\nLunch was nice,none\n",
+    )
+    .unwrap();
+    let evaluated = run(&["eval", "--data", data.to_str().unwrap()]);
+    assert!(
+        evaluated.contains("head: aid") && !evaluated.contains("head: sentiment"),
+        "{evaluated}"
+    );
+}
+
 /// `--format` sets the output's format and `--input-format` the input's (once one flag name
 /// for both, so that one of them could not be set at all), from a file whose extension says
 /// otherwise and from stdin.

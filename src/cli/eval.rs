@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use stance::bundle::Bundle;
 use stance::eval::{Confusion, EvalDetails, EvalReport, HeadCollector};
 use stance::train::{self, FoldSpec};
 use stance::Error;
@@ -15,9 +14,9 @@ use super::Outcome;
 
 #[derive(Args, Debug)]
 pub struct EvalArgs {
-    /// Model bundle to evaluate.
+    /// Model bundle to evaluate (default: the model compiled into this binary).
     #[arg(long)]
-    pub model: PathBuf,
+    pub model: Option<PathBuf>,
     #[command(flatten)]
     pub data: DataArgs,
     /// Write the report: .json, .md or .html (repeatable: one run, several formats).
@@ -87,7 +86,7 @@ fn finish(
 }
 
 pub fn run_eval(mut a: EvalArgs) -> Result<Outcome, Error> {
-    let bundle = Bundle::load(&a.model)?;
+    let (bundle, _) = super::model_or_default(a.model.as_deref())?;
     if a.data.labels.label_cols.is_empty() && a.data.labels.target_col.is_none() {
         a.data.labels.label_cols = a.data.head_columns(&bundle)?;
     }
@@ -161,7 +160,7 @@ pub fn run_eval(mut a: EvalArgs) -> Result<Outcome, Error> {
     }
     let meta = serde_json::json!({
         "command": "eval",
-        "model": a.model.display().to_string(),
+        "model": a.model.as_ref().map_or(stance::bundle::DEFAULT_MODEL_NAME.into(), |p| p.display().to_string()),
         "data": a.data.describe(),
         "rows": data.texts.len(),
         "skipped_rows": data.report.skipped.len(),

@@ -6,7 +6,6 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
-use stance::bundle::Bundle;
 use stance::explain::{display_feature, explain_row, Explanation};
 use stance::{ingest, Error};
 
@@ -15,9 +14,9 @@ use super::Outcome;
 
 #[derive(Args, Debug)]
 pub struct ExplainArgs {
-    /// Model bundle.
+    /// Model bundle (default: the model compiled into this binary).
     #[arg(long)]
-    pub model: PathBuf,
+    pub model: Option<PathBuf>,
     /// Explain this head only (default: every head).
     #[arg(long)]
     pub head: Vec<String>,
@@ -41,7 +40,7 @@ pub struct ExplainArgs {
 }
 
 pub fn run(a: ExplainArgs) -> Result<Outcome, Error> {
-    let bundle = Bundle::load(&a.model)?;
+    let (bundle, _) = super::model_or_default(a.model.as_deref())?;
     let heads: Vec<&stance::bundle::Head> = if a.head.is_empty() {
         bundle.heads.iter().collect()
     } else {

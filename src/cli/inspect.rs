@@ -10,15 +10,15 @@ use super::Outcome;
 
 #[derive(Args, Debug)]
 pub struct InspectArgs {
-    /// Model bundle.
-    pub model: PathBuf,
+    /// Model bundle (default: the model compiled into this binary).
+    pub model: Option<PathBuf>,
     /// Features to show per class.
     #[arg(long, default_value_t = 15)]
     pub top: usize,
 }
 
 pub fn run(a: InspectArgs) -> Result<Outcome, Error> {
-    let (b, version) = Bundle::load_with_version(&a.model)?;
+    let (b, version) = super::model_or_default(a.model.as_deref())?;
     print!("format version  {version}\n{}", describe(&b, a.top));
     Ok(Outcome { row_errors: 0 })
 }

@@ -199,6 +199,18 @@ impl Sink {
     }
 }
 
+/// The model file given, or the default one compiled into the binary, with its format version.
+pub fn model_or_default(path: Option<&Path>) -> Result<(stance::bundle::Bundle, u32), Error> {
+    use stance::bundle::{Bundle, DEFAULT_MODEL};
+    Ok(match path {
+        Some(p) => Bundle::load_with_version(p)?,
+        None => (
+            Bundle::default_model()?,
+            Bundle::file_version(DEFAULT_MODEL).unwrap_or_default(),
+        ),
+    })
+}
+
 /// Output format: explicit, else from the output file's extension, else CSV.
 pub fn output_format(explicit: Option<OutputFormat>, out: Option<&PathBuf>) -> OutputFormat {
     explicit.unwrap_or_else(|| out.map_or(OutputFormat::Csv, |p| OutputFormat::from_path(p)))

@@ -8,7 +8,6 @@ use std::time::Instant;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use stance::bundle::Bundle;
 use stance::ingest::{self, Format, OutputFormat, RowWriter};
 use stance::score::{ScoreOptions, Scorer};
 use stance::Error;
@@ -69,10 +68,7 @@ pub fn run(a: ScoreArgs) -> Result<Outcome, Error> {
             .build_global()
             .map_err(|e| Error::Usage(format!("--threads: {e}")))?;
     }
-    let bundle = match &a.model {
-        Some(p) => Bundle::load(p)?,
-        None => Bundle::default_model()?,
-    };
+    let (bundle, _) = super::model_or_default(a.model.as_deref())?;
     let paths = ingest::expand_inputs(&a.inputs)?;
     let specs = paths
         .iter()
