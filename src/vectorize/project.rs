@@ -596,6 +596,13 @@ mod tests {
                 bits(&out)
             };
             let want: Vec<_> = docs.iter().map(|d| project(d, &mut warm, &p)).collect();
+            // a cache that fills up (by words: records carry the sums) and empties itself
+            let mut small = FeatureScratch::default();
+            small.cache.bounds.1 = 2_000;
+            for (k, d) in docs.iter().enumerate() {
+                assert_eq!(project(d, &mut small, &p), want[k], "small cache, doc {k}");
+            }
+            assert!(small.cache.clears > 0);
             for (k, d) in docs.iter().enumerate() {
                 assert_eq!(project(d, &mut warm, &p), want[k], "warm doc {k}");
                 let mut fresh = FeatureScratch::default();
