@@ -432,15 +432,27 @@ impl Analyzer {
     /// Normalizes and splits `text` into the scratch's raw tokens (before filters); read them
     /// with [`Scratch::raw_tokens`].
     pub fn split_into(&self, text: &str, s: &mut Scratch) {
+        self.normalize_into(text, s);
+        split_with(&self.config.split, &s.lower, &mut s.raw);
+    }
+
+    /// The first half of [`Analyzer::split_into`]: the normalized text only (no tokens), for a
+    /// caller that takes tokens chunk by chunk with [`Analyzer::split_chunk`].
+    pub fn normalize_into(&self, text: &str, s: &mut Scratch) {
         s.lower.clear();
+        s.raw.clear();
         // Folding apostrophes is ours; the sklearn-compatible chain leaves text as sklearn does.
         let fold = matches!(self.config.split, Split::Unicode { .. });
         normalize_into(text, self.config.lowercase, fold, &mut s.lower);
-        s.raw.clear();
-        match &self.config.split {
-            Split::Unicode { urls } => split_unicode(&s.lower, *urls, &mut s.raw),
-            Split::SklearnPattern => split_sklearn(&s.lower, &mut s.raw),
-        }
+    }
+
+    /// The raw tokens of one whitespace-separated chunk of normalized text, as byte ranges of
+    /// the chunk. No token spans whitespace and none depends on the text around its chunk, so
+    /// a text's tokens are its chunks' tokens in order (tested below): a cache of chunks can
+    /// hold their tokens too.
+    pub fn split_chunk(&self, chunk: &str, out: &mut Vec<RawToken>) {
+        out.clear();
+        split_with(&self.config.split, chunk, out);
     }
 
     /// Applies the filters to one raw token, appending its final form (e.g. its stem) to `out`;
@@ -510,6 +522,13 @@ fn stem_into(lang: Language, tok: &str, out: &mut String) {
 
 /// Lowercases like Python's `str.lower()` for the texts we see (ASCII fast path); with `fold`,
 /// curly apostrophes become straight ones so "don’t" and "don't" are one token.
+fn split_with(split: &Split, text: &str, out: &mut Vec<RawToken>) {
+    match split {
+        Split::Unicode { urls } => split_unicode(text, *urls, out),
+        Split::SklearnPattern => split_sklearn(text, out),
+    }
+}
+
 fn normalize_into(text: &str, lowercase: bool, fold: bool, out: &mut String) {
     out.reserve(text.len());
     if text.is_ascii() {
@@ -562,6 +581,60 @@ fn char_wb<F: FnMut(Block, &str)>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What lets the vectorizer cache a whitespace chunk's tokens with the chunk.
+    #[test]
+    fn a_texts_tokens_are_its_chunks_tokens() {
+        use proptest::prelude::*;
+        let alphabet: Vec<char> =
+            "aZ09_'’-‐.,;:!?()#@/ \t\n\u{A0}\u{2003}üß\u{301}日😀🇺🇦\u{200D}\u{FE0F}hwtps"
+                .chars()
+                .collect();
+        let pieces = [
+            "http://",
+            "https://x.co/a",
+            "www.",
+            "don't ",
+            "#tag",
+            "@me",
+            "1,000.5",
+        ];
+        let strat = proptest::collection::vec(
+            prop_oneof![
+                proptest::sample::select(alphabet).prop_map(String::from),
+                proptest::sample::select(pieces.to_vec()).prop_map(String::from),
+            ],
+            0..30,
+        );
+        let splits = [
+            Split::Unicode {
+                urls: UrlMode::Keep,
+            },
+            Split::Unicode {
+                urls: UrlMode::Drop,
+            },
+            Split::SklearnPattern,
+        ];
+        for split in splits {
+            let cfg = TokenizerConfig {
+                split,
+                ..TokenizerConfig::default()
+            };
+            let a = Analyzer::new(cfg).unwrap();
+            proptest!(|(parts in strat.clone())| {
+                let (mut s, mut chunk_raw) = (Scratch::default(), Vec::new());
+                let text: String = parts.concat();
+                a.split_into(&text, &mut s);
+                let whole: Vec<(&str, bool)> = s.raw_tokens().collect();
+                let mut chunked = Vec::new();
+                for chunk in s.lower.split_whitespace() {
+                    a.split_chunk(chunk, &mut chunk_raw);
+                    chunked.extend(chunk_raw.iter().map(|t| (&chunk[t.start..t.end], t.stemmable)));
+                }
+                prop_assert_eq!(whole, chunked, "{:?}", text);
+            });
+        }
+    }
 
     fn words(cfg: &TokenizerConfig, text: &str) -> Vec<String> {
         Analyzer::new(cfg.clone()).unwrap().tokens(text)

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::tokenize::hash::{hash_bytes, tail_word, BuildPassThrough};
 use crate::tokenize::{
-    Analyzer, Block, CharScratch, CharSource, Scratch, TokenizeError, TokenizerConfig,
+    Analyzer, Block, CharScratch, CharSource, RawToken, Scratch, TokenizeError, TokenizerConfig,
 };
 use sparse::SparseRows;
 
@@ -258,6 +258,8 @@ pub struct FeatureScratch {
     ngram: Vec<u8>,
     hashes: Vec<u64>,
     form: String,
+    /// The raw tokens of one chunk, on a chunk's cache miss.
+    chunk_raw: Vec<RawToken>,
     /// Every column occurrence of the document, as `column << 32 | idf class`; sorted, equal
     /// neighbours are the counts.
     occ: Vec<u64>,
@@ -298,7 +300,9 @@ fn slot_tag(h: u64) -> u32 {
 }
 
 /// Record header words: `key_len | kind << 32`, `form_len | n_cols << 32` (`n_cols`: words the
-/// columns take), unigram.
+/// columns take), unigram. A whitespace chunk's record, when its tokens give the word n-grams
+/// (see [`Analyzer::split_chunk`]), has instead the words its tokens take and their number;
+/// each token is `form_len`, unigram and its form's words (none when a filter dropped it).
 const HEADER: usize = 3;
 
 /// `form_len` of a token that a filter drops.
@@ -904,14 +908,14 @@ impl Vectorizer {
     }
 
     /// The cache record of a token or chunk, computing it on a miss: its final form and unigram
-    /// column (`with_words`), its char n-gram columns (`with_chars`), and with a projection,
-    /// what [`Projection::finish_record`] makes of the columns.
+    /// column (`with_words`; a chunk's tokens' ones), its char n-gram columns (`with_chars`),
+    /// and with a projection, what [`Projection::finish_record`] makes of the columns.
     fn cached(
         &self,
         (t, kind, h): (&str, u32, u64),
         (with_words, with_chars): (bool, bool),
         cache: &mut TokenCache,
-        (form, chars): (&mut String, &mut CharScratch),
+        (form, chars, chunk_raw): (&mut String, &mut CharScratch, &mut Vec<RawToken>),
         proj: Option<&Projection>,
     ) -> usize {
         let h = match cache.find_hashed(t.as_bytes(), kind, h) {
@@ -922,13 +926,31 @@ impl Vectorizer {
         let a = &self.analyzer;
         let r = cache.begin(t.as_bytes(), kind);
         let (mut form_len, mut unigram) = (DROPPED, NONE);
-        if with_words {
+        // a kept form's words, its length and unigram column
+        let mut word = |t: &str, stemmable: bool, rec: &mut Vec<u64>| {
             form.clear();
-            if a.word_form(t, kind == 1, form) {
-                form_len = form.len() as u32;
-                push_words(&mut cache.rec, form.as_bytes());
-                unigram = self.lookup(0, hash_bytes(form.as_bytes()));
+            if !a.word_form(t, stemmable, form) {
+                return (DROPPED, NONE);
             }
+            push_words(rec, form.as_bytes());
+            (
+                form.len() as u32,
+                self.lookup(0, hash_bytes(form.as_bytes())),
+            )
+        };
+        if with_words && kind == KIND_CHUNK {
+            a.split_chunk(t, chunk_raw);
+            let start = cache.rec.len();
+            for tok in chunk_raw.iter() {
+                let at = cache.rec.len();
+                cache.rec.extend([0, 0]);
+                let (len, uni) = word(&t[tok.start..tok.end], tok.stemmable, &mut cache.rec);
+                cache.rec[at..at + 2].copy_from_slice(&[u64::from(len), uni]);
+            }
+            form_len = (cache.rec.len() - start) as u32;
+            unigram = chunk_raw.len() as u64;
+        } else if with_words {
+            (form_len, unigram) = word(t, kind == 1, &mut cache.rec);
         }
         let cols_start = cache.rec.len();
         if with_chars {
@@ -996,6 +1018,7 @@ impl Vectorizer {
             ngram,
             hashes,
             form,
+            chunk_raw,
             occ,
             proj: ps,
             ..
@@ -1015,15 +1038,33 @@ impl Vectorizer {
                 occ.extend_from_slice(cols);
             }
         };
+        // a kept form's words go to `forms`, its span and unigram to `spans`
+        let push_form = |forms: &mut Vec<u8>, spans: &mut Vec<_>, words: &[u64], len, unigram| {
+            let start = forms.len();
+            for w in words {
+                forms.extend_from_slice(&u64::to_le_bytes(*w));
+            }
+            forms.truncate(start + len as usize);
+            spans.push((start as u32, forms.len() as u32, unigram));
+        };
         let a = &self.analyzer;
-        a.split_into(doc, tok);
         let tc = &self.config.tokenizer;
         let source = tc.char_ngrams.map(|c| c.source);
         let chars_from_tokens = source == Some(CharSource::Tokens);
-        if tc.word_ngrams.is_some() || chars_from_tokens {
-            forms.clear();
-            spans.clear();
-            let with = (tc.word_ngrams.is_some(), chars_from_tokens);
+        // With char n-grams from whitespace chunks, a chunk's record also holds its tokens'
+        // forms (no token spans whitespace), so the text is not split into tokens at all:
+        // one lookup per chunk, not one per chunk and one per token.
+        let chunks = source == Some(CharSource::Whitespace);
+        let with_words = tc.word_ngrams.is_some();
+        forms.clear();
+        spans.clear();
+        if chunks {
+            a.normalize_into(doc, tok);
+        } else {
+            a.split_into(doc, tok);
+        }
+        if !chunks && (with_words || chars_from_tokens) {
+            let with = (with_words, chars_from_tokens);
             hashes.clear();
             for (t, stemmable) in tok.raw_tokens() {
                 hashes.push(TokenCache::hash_of(t.as_bytes(), u32::from(stemmable)));
@@ -1031,23 +1072,49 @@ impl Vectorizer {
             std::hint::black_box(cache.warm(hashes, extra));
             for ((t, stemmable), &h) in tok.raw_tokens().zip(hashes.iter()) {
                 let key = (t, u32::from(stemmable), h);
-                let r = self.cached(key, with, cache, (form, chars), proj);
+                let r = self.cached(key, with, cache, (form, chars, chunk_raw), proj);
                 let rec = &cache.rec[r..];
                 let kw = (rec[0] as u32 as usize).div_ceil(8);
                 let form_len = rec[1] as u32;
                 let mut at = HEADER + kw;
                 if form_len != DROPPED {
                     let fw = (form_len as usize).div_ceil(8);
-                    let start = forms.len();
-                    for w in &rec[at..at + fw] {
-                        forms.extend_from_slice(&w.to_le_bytes());
-                    }
-                    forms.truncate(start + form_len as usize);
-                    spans.push((start as u32, forms.len() as u32, rec[2]));
+                    push_form(forms, spans, &rec[at..at + fw], form_len, rec[2]);
                     at += fw;
                 }
                 take_chars(occ, ps, rec, at);
             }
+        }
+        if chunks {
+            // hashed and warmed first, as the tokens are
+            hashes.clear();
+            a.for_each_char_chunk(tok, |chunk| {
+                hashes.push(TokenCache::hash_of(chunk.as_bytes(), KIND_CHUNK));
+            });
+            std::hint::black_box(cache.warm(hashes, extra));
+            let mut next = hashes.iter();
+            a.for_each_char_chunk(tok, |chunk| {
+                let h = *next.next().expect("one hash per chunk");
+                let key = (chunk, KIND_CHUNK, h);
+                let scratch = (&mut *form, &mut *chars, &mut *chunk_raw);
+                let r = self.cached(key, (with_words, true), cache, scratch, proj);
+                let rec = &cache.rec[r..];
+                let mut at = HEADER + (rec[0] as u32 as usize).div_ceil(8);
+                if with_words {
+                    let end = at + (rec[1] as u32 as usize);
+                    for _ in 0..rec[2] {
+                        let (len, unigram) = (rec[at] as u32, rec[at + 1]);
+                        at += 2;
+                        if len != DROPPED {
+                            let fw = (len as usize).div_ceil(8);
+                            push_form(forms, spans, &rec[at..at + fw], len, unigram);
+                            at += fw;
+                        }
+                    }
+                    debug_assert_eq!(at, end);
+                }
+                take_chars(occ, ps, rec, at);
+            });
         }
         if let Some(r) = tc.word_ngrams {
             let n_tok = spans.len();
@@ -1077,23 +1144,6 @@ impl Vectorizer {
                     occ.push(c);
                 }
             }
-        }
-        if source == Some(CharSource::Whitespace) {
-            // hashed and warmed first, as the tokens are
-            hashes.clear();
-            a.for_each_char_chunk(tok, |chunk| {
-                hashes.push(TokenCache::hash_of(chunk.as_bytes(), KIND_CHUNK));
-            });
-            std::hint::black_box(cache.warm(hashes, extra));
-            let mut next = hashes.iter();
-            a.for_each_char_chunk(tok, |chunk| {
-                let h = *next.next().expect("one hash per chunk");
-                let key = (chunk, KIND_CHUNK, h);
-                let r = self.cached(key, (false, true), cache, (form, chars), proj);
-                let rec = &cache.rec[r..];
-                let at = HEADER + (rec[0] as u32 as usize).div_ceil(8);
-                take_chars(occ, ps, rec, at);
-            });
         }
     }
 
@@ -1413,6 +1463,27 @@ mod tests {
                     ..TokenizerConfig::default()
                 },
                 sublinear_tf: false,
+                ..VectorizerConfig::default()
+            },
+            // the default model's chain: stems, and char n-grams from whitespace chunks, whose
+            // cache records then carry the tokens' forms (some dropped by stop words)
+            VectorizerConfig {
+                tokenizer: TokenizerConfig {
+                    filters: vec![
+                        crate::tokenize::Filter::StopWords {
+                            language: crate::tokenize::Language::English,
+                        },
+                        crate::tokenize::Filter::Stem {
+                            language: crate::tokenize::Language::English,
+                        },
+                    ],
+                    char_ngrams: Some(crate::tokenize::CharNgrams {
+                        min: 2,
+                        max: 5,
+                        source: CharSource::Whitespace,
+                    }),
+                    ..TokenizerConfig::default()
+                },
                 ..VectorizerConfig::default()
             },
         ]
