@@ -40,18 +40,23 @@ def train_ours(stance, shared, work):
     return model
 
 
+def model_args(model):
+    """`--model M`, or nothing for the built-in default model."""
+    return ["--model", model] if model else []
+
+
 def time_ours(stance, model, path, threads, repeat):
     out = []
     for _ in range(repeat):
         t = time.perf_counter()
-        sh([stance, "score", "--quiet", "--model", model, "--threads", str(threads), "--id-col", "id",
+        sh([stance, "score", "--quiet", *model_args(model), "--threads", str(threads), "--id-col", "id",
             "-o", os.devnull, path])
         out.append(time.perf_counter() - t)
     return statistics.median(out)
 
 
 def peak_rss_mb(stance, model, path):
-    r = subprocess.run(["/usr/bin/time", "-v", stance, "score", "--quiet", "--model", model, "--id-col", "id",
+    r = subprocess.run(["/usr/bin/time", "-v", stance, "score", "--quiet", *model_args(model), "--id-col", "id",
                         "-o", os.devnull, path], capture_output=True, text=True, check=True)
     for line in r.stderr.splitlines():
         if "Maximum resident set size" in line:
@@ -93,6 +98,10 @@ def main():
     for threads in (1, 2):
         s = time_ours(stance, model, big, threads, a.repeat)
         res.append((f"stance score, 3 heads, word1-2+char2-5, {threads} thread(s)", big, s))
+    # what users run most: the built-in model (trained on other data: stemmed words, char
+    # n-grams from whitespace chunks, three SVM heads), beside the peers for scale only
+    s = time_ours(stance, None, big, 2, a.repeat)
+    res.append(("stance score, built-in default model, 2 threads", big, s))
     p_small = peers(a.shared, small, "wordchar", a.repeat)
     p_big = peers(a.shared, big, "word,fasttext", a.repeat)
     for name, s in {**p_big}.items():
@@ -109,9 +118,10 @@ def main():
     for name in rate:
         if not name.startswith("stance"):
             print(f"stance (2 threads) / {name}: {ours2 / rate[name]:.1f}x")
-    print("\n| rows | peak RSS (MB) |\n|---|---|")
+    print("\n| rows | peak RSS (MB) | peak RSS, default model (MB) |\n|---|---|---|")
     for n in [int(x) for x in a.mem_rows.split(",") if x]:
-        print(f"| {n} | {peak_rss_mb(stance, model, corpus(a.shared, n, a.work)):.0f} |")
+        c = corpus(a.shared, n, a.work)
+        print(f"| {n} | {peak_rss_mb(stance, model, c):.0f} | {peak_rss_mb(stance, None, c):.0f} |")
 
 
 if __name__ == "__main__":
