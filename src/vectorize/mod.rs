@@ -1563,30 +1563,6 @@ mod tests {
     }
 
     #[test]
-    fn a_full_cache_empties_itself_without_changing_rows() {
-        let mut docs = fixture_docs();
-        docs.extend(tricky());
-        for cfg in configs() {
-            let (v, _) = Vectorizer::fit(cfg, &docs).unwrap();
-            let (mut i, mut x) = (Vec::new(), Vec::new());
-            let mut roomy = FeatureScratch::default();
-            // bounded by entries (the table's least size, 1024 slots, holds 511), then by words
-            for bounds in [(64, CACHE_MAX_WORDS), (CACHE_MAX_ENTRIES, 2_000)] {
-                let mut small = FeatureScratch::default();
-                small.cache.bounds = bounds;
-                for (k, d) in docs.iter().enumerate() {
-                    v.transform_into(d, &mut roomy, &mut i, &mut x);
-                    let want = (i.clone(), x.clone());
-                    v.transform_into(d, &mut small, &mut i, &mut x);
-                    assert_eq!((&i, &x), (&want.0, &want.1), "doc {k}, bounds {bounds:?}");
-                }
-                assert!(small.cache.clears > 0, "bounds {bounds:?} never reached");
-                assert_eq!(roomy.cache.clears, 0);
-            }
-        }
-    }
-
-    #[test]
     fn cache_state_never_changes_rows() {
         let mut docs = fixture_docs();
         docs.extend(tricky());
@@ -1602,6 +1578,18 @@ mod tests {
                     (i.clone(), x.clone())
                 })
                 .collect();
+            // caches that fill up and empty themselves, bounded by entries (the table's least
+            // size, 1024 slots, holds 511), then by words
+            for bounds in [(64, CACHE_MAX_WORDS), (CACHE_MAX_ENTRIES, 2_000)] {
+                let mut small = FeatureScratch::default();
+                small.cache.bounds = bounds;
+                for (k, d) in docs.iter().enumerate() {
+                    v.transform_into(d, &mut small, &mut i, &mut x);
+                    assert_eq!((&i, &x), (&want[k].0, &want[k].1), "doc {k}, {bounds:?}");
+                }
+                assert!(small.cache.clears > 0, "bounds {bounds:?} never reached");
+            }
+            assert_eq!(warm.cache.clears, 0);
             // twice through a warm cache, then with caches cleared before every document
             for (k, d) in docs.iter().enumerate() {
                 v.transform_into(d, &mut warm, &mut i, &mut x);
