@@ -291,6 +291,9 @@ pub struct Analyzer {
 pub struct Scratch {
     lower: String,
     raw: Vec<RawToken>,
+    /// With char n-grams from whitespace chunks, their byte ranges in `lower` (found once,
+    /// read by every pass over the chunks).
+    chunks: Vec<(usize, usize)>,
     words: Vec<(usize, usize)>,
     word_buf: String,
     ngram: String,
@@ -441,9 +444,17 @@ impl Analyzer {
     pub fn normalize_into(&self, text: &str, s: &mut Scratch) {
         s.lower.clear();
         s.raw.clear();
+        s.chunks.clear();
         // Folding apostrophes is ours; the sklearn-compatible chain leaves text as sklearn does.
         let fold = matches!(self.config.split, Split::Unicode { .. });
         normalize_into(text, self.config.lowercase, fold, &mut s.lower);
+        if self.config.char_ngrams.map(|c| c.source) == Some(CharSource::Whitespace) {
+            let base = s.lower.as_ptr() as usize;
+            s.chunks.extend(s.lower.split_whitespace().map(|c| {
+                let start = c.as_ptr() as usize - base;
+                (start, start + c.len())
+            }));
+        }
     }
 
     /// The raw tokens of one whitespace-separated chunk of normalized text, as byte ranges of
@@ -476,7 +487,7 @@ impl Analyzer {
     pub fn for_each_char_chunk<'s, F: FnMut(&'s str)>(&self, s: &'s Scratch, mut f: F) {
         match self.config.char_ngrams.map(|c| c.source) {
             Some(CharSource::Tokens) => s.raw.iter().for_each(|t| f(&s.lower[t.start..t.end])),
-            Some(CharSource::Whitespace) => s.lower.split_whitespace().for_each(f),
+            Some(CharSource::Whitespace) => s.chunks.iter().for_each(|&(a, b)| f(&s.lower[a..b])),
             None => {}
         }
     }
