@@ -62,3 +62,24 @@ fn help_of_commands_with_many_flags_mentions_config() {
         assert!(help.contains("--config FILE.toml"), "{cmd} --help: {help}");
     }
 }
+
+#[test]
+fn a_key_that_is_not_a_setting_of_the_verb_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("score.toml");
+    // `min_df` is a training setting, not a scoring one; `text_col` is both
+    std::fs::write(&cfg, "text_col = \"body\"\nmin_df = 2\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_stance"))
+        .args(["score", "--config"])
+        .arg(&cfg)
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/seeds"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("score.toml") && err.contains("\"min_df\"") && err.contains("text_col"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+}

@@ -89,7 +89,8 @@ impl Outcome {
 /// flag (e.g. `label_col = ["negotiation", "aid"]`).
 ///
 /// # Errors
-/// An unreadable or invalid TOML file, or a value that is not a string, number, bool or array.
+/// An unreadable or invalid TOML file, a key that is not one of the verb's flags, or a value
+/// that is not a string, number, bool or array.
 pub fn expand_config(args: Vec<std::ffi::OsString>) -> Result<Vec<std::ffi::OsString>, Error> {
     let pos = args
         .iter()
@@ -106,9 +107,35 @@ pub fn expand_config(args: Vec<std::ffi::OsString>) -> Result<Vec<std::ffi::OsSt
     let table: toml::Table = text
         .parse()
         .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+    // the verb's flags, so that a misspelt key names the file rather than a flag never typed
+    let verb = args.get(1).and_then(|v| v.to_str()).unwrap_or_default();
+    let command = <Cli as clap::CommandFactory>::command();
+    let flags: Vec<String> = command
+        .find_subcommand(verb)
+        .into_iter()
+        .flat_map(|c| c.get_arguments())
+        .flat_map(|a| {
+            a.get_long()
+                .into_iter()
+                .chain(a.get_all_aliases().into_iter().flatten())
+        })
+        .map(str::to_string)
+        .collect();
     let mut extra: Vec<std::ffi::OsString> = Vec::new();
     for (k, v) in &table {
-        let flag = format!("--{}", k.replace('_', "-"));
+        let name = k.replace('_', "-");
+        if !flags.is_empty() && !flags.contains(&name) {
+            return Err(Error::Usage(format!(
+                "{}: {k:?} is not a setting of stance {verb} (its settings: {})",
+                path.display(),
+                flags
+                    .iter()
+                    .map(|f| f.replace('-', "_"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        let flag = format!("--{name}");
         let scalar = |v: &toml::Value| -> Result<Option<String>, Error> {
             match v {
                 toml::Value::String(s) => Ok(Some(s.clone())),
