@@ -139,6 +139,46 @@ fn unreadable_model_is_fatal_and_writes_nothing() {
     assert!(!out.exists());
 }
 
+/// Gzip files are decompressed as they are read, their format taken from the name under
+/// `.gz`; a truncated one keeps the rows before the damage and reports the rest as a row error.
+#[test]
+fn gzip_inputs_score_as_their_plain_text_and_damage_is_a_row_error() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let plain = fixture_with_bad_rows(dir.path());
+    let bytes = std::fs::read(&plain).unwrap();
+    let gz = dir.path().join("bad.csv.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(&bytes).unwrap();
+    let packed = enc.finish().unwrap();
+    std::fs::write(&gz, &packed).unwrap();
+    let score = |input: &std::path::Path| {
+        let o = stance()
+            .args(["score", "--id-col", "id", "--quiet"])
+            .arg(input)
+            .output()
+            .unwrap();
+        (o.status.code(), String::from_utf8(o.stdout).unwrap())
+    };
+    let (code, want) = score(&plain);
+    assert_eq!(code, Some(1), "the fixture has bad rows");
+    assert_eq!(score(&gz), (code, want.clone()));
+
+    let cut = dir.path().join("cut.csv.gz");
+    std::fs::write(&cut, &packed[..packed.len() * 2 / 3]).unwrap();
+    let (code, got) = score(&cut);
+    assert_eq!(code, Some(1));
+    let lines: Vec<&str> = got.lines().collect();
+    let last = lines.last().unwrap();
+    assert!(
+        last.ends_with("read error: incomplete deflate stream"),
+        "{last}"
+    );
+    // every row before the damage, as from the whole file
+    let body = &lines[..lines.len() - 1];
+    assert!(body.len() > 100 && want.lines().take(body.len()).eq(body.iter().copied()));
+}
+
 /// Every verb that reads a model falls back to the embedded default, as `score` does.
 #[test]
 fn verbs_that_read_a_model_default_to_the_embedded_one() {

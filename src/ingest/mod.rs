@@ -43,12 +43,17 @@ pub enum Format {
 
 impl Format {
     /// By extension only (content sniffing guesses wrong on short or odd files, and the caller
-    /// can always say `format` explicitly).
+    /// can always say `format` explicitly); a `.gz` file by the extension before it.
     pub fn detect(path: &Path) -> Format {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(|e| e.to_ascii_lowercase());
+        let ext_of = |p: &Path| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .map(|e| e.to_ascii_lowercase())
+        };
+        let mut ext = ext_of(path);
+        if ext.as_deref() == Some("gz") {
+            ext = path.file_stem().and_then(|stem| ext_of(Path::new(stem)));
+        }
         match ext.as_deref() {
             Some("csv") => Format::Csv { delimiter: b',' },
             Some("tsv") | Some("tab") => Format::Csv { delimiter: b'\t' },
@@ -274,8 +279,16 @@ pub fn open(spec: &InputSpec) -> Result<RecordReader, IngestError> {
                 source: std::io::Error::other("is a folder; expand it with expand_inputs"),
             });
         }
-        let f = std::fs::File::open(&spec.path).map_err(|e| IngestError::io(&spec.path, e))?;
-        (Box::new(f), Some(meta.len()))
+        let ioerr = |e| IngestError::io(&spec.path, e);
+        let mut f = std::fs::File::open(&spec.path).map_err(ioerr)?;
+        if is_gzip(&mut f).map_err(ioerr)? {
+            // decompressed as it is read (large corpora are often kept compressed); its size
+            // says nothing of the text's, so there is no total for a progress bar
+            let gz = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(f));
+            (Box::new(gz), None)
+        } else {
+            (Box::new(f), Some(meta.len()))
+        }
     };
     let ctx = Ctx {
         source,
@@ -315,6 +328,15 @@ pub fn open(spec: &InputSpec) -> Result<RecordReader, IngestError> {
         total,
         stats: ReadStats::default(),
     })
+}
+
+/// Whether the file starts like gzip data; leaves it at its start.
+fn is_gzip(f: &mut std::fs::File) -> std::io::Result<bool> {
+    use std::io::{Read, Seek};
+    let mut magic = Vec::with_capacity(2);
+    f.by_ref().take(2).read_to_end(&mut magic)?;
+    f.rewind()?;
+    Ok(magic == b"\x1f\x8b")
 }
 
 /// Turns files and folders into a list of files: folders recursively, each folder's files

@@ -93,7 +93,10 @@ pub(crate) fn sniff_not_text(head: &[u8]) -> Option<String> {
         (b"GIF8", "GIF image"),
         (b"%PDF-", "PDF document"),
         (b"PK\x03\x04", "zip archive (xlsx/docx are zip files too)"),
-        (b"\x1f\x8b", "gzip-compressed data; decompress it first"),
+        (
+            b"\x1f\x8b",
+            "gzip-compressed data (a file given by name is decompressed as it is read; pipe stdin through `gzip -dc`)",
+        ),
         (b"BZh", "bzip2-compressed data; decompress it first"),
         (
             b"\x28\xb5\x2f\xfd",
