@@ -164,6 +164,33 @@ fn gzip_inputs_score_as_their_plain_text_and_damage_is_a_row_error() {
     assert_eq!(code, Some(1), "the fixture has bad rows");
     assert_eq!(score(&gz), (code, want.clone()));
 
+    // a pipe given by name (as `<(zcat ...)` gives one), which cannot seek back
+    #[cfg(unix)]
+    {
+        let mut child = stance()
+            .args([
+                "score",
+                "--id-col",
+                "id",
+                "--quiet",
+                "--input-format",
+                "csv",
+            ])
+            .arg("/dev/stdin")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (mut stdin, bytes) = (child.stdin.take().unwrap(), packed.clone());
+        let feed = std::thread::spawn(move || stdin.write_all(&bytes));
+        let o = child.wait_with_output().unwrap();
+        feed.join().unwrap().unwrap();
+        assert_eq!(
+            (o.status.code(), String::from_utf8(o.stdout).unwrap()),
+            (code, want.clone())
+        );
+    }
+
     let cut = dir.path().join("cut.csv.gz");
     std::fs::write(&cut, &packed[..packed.len() * 2 / 3]).unwrap();
     let (code, got) = score(&cut);

@@ -279,15 +279,17 @@ pub fn open(spec: &InputSpec) -> Result<RecordReader, IngestError> {
                 source: std::io::Error::other("is a folder; expand it with expand_inputs"),
             });
         }
+        use std::io::BufRead;
         let ioerr = |e| IngestError::io(&spec.path, e);
-        let mut f = std::fs::File::open(&spec.path).map_err(ioerr)?;
-        if is_gzip(&mut f).map_err(ioerr)? {
+        let f = std::fs::File::open(&spec.path).map_err(ioerr)?;
+        // looked at without seeking, which a pipe (`<(zcat ...)`) cannot do
+        let mut f = std::io::BufReader::new(f);
+        if f.fill_buf().map_err(ioerr)?.starts_with(b"\x1f\x8b") {
             // decompressed as it is read (large corpora are often kept compressed); its size
             // says nothing of the text's, so there is no total for a progress bar
-            let gz = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(f));
-            (Box::new(gz), None)
+            (Box::new(flate2::read::MultiGzDecoder::new(f)), None)
         } else {
-            (Box::new(f), Some(meta.len()))
+            (Box::new(f), Some(meta.len()).filter(|_| meta.is_file()))
         }
     };
     let ctx = Ctx {
@@ -328,15 +330,6 @@ pub fn open(spec: &InputSpec) -> Result<RecordReader, IngestError> {
         total,
         stats: ReadStats::default(),
     })
-}
-
-/// Whether the file starts like gzip data; leaves it at its start.
-fn is_gzip(f: &mut std::fs::File) -> std::io::Result<bool> {
-    use std::io::{Read, Seek};
-    let mut magic = Vec::with_capacity(2);
-    f.by_ref().take(2).read_to_end(&mut magic)?;
-    f.rewind()?;
-    Ok(magic == b"\x1f\x8b")
 }
 
 /// Turns files and folders into a list of files: folders recursively, each folder's files
