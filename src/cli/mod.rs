@@ -114,11 +114,7 @@ pub fn expand_config(args: Vec<std::ffi::OsString>) -> Result<Vec<std::ffi::OsSt
         .find_subcommand(verb)
         .into_iter()
         .flat_map(|c| c.get_arguments())
-        .flat_map(|a| {
-            a.get_long()
-                .into_iter()
-                .chain(a.get_all_aliases().into_iter().flatten())
-        })
+        .flat_map(long_names)
         .map(str::to_string)
         .collect();
     let mut extra: Vec<std::ffi::OsString> = Vec::new();
@@ -226,6 +222,12 @@ impl Sink {
     }
 }
 
+/// An argument's long flag and its aliases, without the dashes.
+fn long_names(a: &clap::Arg) -> impl Iterator<Item = &str> {
+    let aliases = a.get_all_aliases().into_iter().flatten();
+    a.get_long().into_iter().chain(aliases)
+}
+
 /// The model file given, or the default one compiled into the binary, with its format version.
 pub fn model_or_default(path: Option<&Path>) -> Result<(stance::bundle::Bundle, u32), Error> {
     use stance::bundle::{Bundle, DEFAULT_MODEL};
@@ -255,10 +257,8 @@ mod tests {
         for verb in super::Cli::command().get_subcommands() {
             let mut seen = std::collections::BTreeSet::new();
             for a in verb.get_arguments() {
-                let longs = a.get_long().into_iter();
-                let aliases = a.get_all_aliases().into_iter().flatten();
                 let shorts = a.get_short().map(|c| format!("-{c}"));
-                let flags = longs.chain(aliases).map(|l| format!("--{l}")).chain(shorts);
+                let flags = super::long_names(a).map(|l| format!("--{l}")).chain(shorts);
                 for flag in flags {
                     let verb = verb.get_name();
                     assert!(
