@@ -23,6 +23,15 @@ pub fn hash_bytes(bytes: &[u8]) -> u64 {
     fmix64(h)
 }
 
+/// The key of a word n-gram from its words' [`hash_bytes`] values, folded left to right:
+/// `hash_chain(hash_chain(h(a), h(b)), h(c))` for "a b c". In-memory lookup keys only (a
+/// vocabulary's table is rebuilt at load), never a feature index: a row's bigrams are then keyed
+/// from its tokens' hashes without building their strings.
+#[inline]
+pub fn hash_chain(prev: u64, next: u64) -> u64 {
+    fmix64(prev.wrapping_mul(K).rotate_left(31) ^ next)
+}
+
 /// Up to 8 bytes as a little-endian word, zero-padded (what `u64::from_le_bytes` gives on a
 /// zero-filled buffer holding them). A byte loop stays inline, where copying into a buffer
 /// was a libc `memcpy` call for every short key: ~1.5% of `stance score`'s CPU time.

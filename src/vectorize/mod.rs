@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::tokenize::hash::{hash_bytes, tail_word, BuildPassThrough};
+use crate::tokenize::hash::{hash_bytes, hash_chain, tail_word, BuildPassThrough};
 use crate::tokenize::{
     Analyzer, Block, CharScratch, CharSource, RawToken, Scratch, TokenizeError, TokenizerConfig,
 };
@@ -260,6 +260,8 @@ pub struct FeatureScratch {
     form: String,
     /// The raw tokens of one chunk, on a chunk's cache miss.
     chunk_raw: Vec<RawToken>,
+    /// The hash of each kept form (see [`word_key`]).
+    form_hashes: Vec<u64>,
     /// Every column occurrence of the document, as `column << 32 | idf class`; sorted, equal
     /// neighbours are the counts.
     occ: Vec<u64>,
@@ -569,6 +571,14 @@ impl std::fmt::Debug for BlockLookup {
     }
 }
 
+/// The lookup key of a word n-gram term ("a b"): its words' hashes chained (a form never holds
+/// a space), so that a row keys its n-grams from its tokens' hashes; a unigram's is its hash.
+fn word_key(term: &str) -> u64 {
+    let mut words = term.split(' ').map(|w| hash_bytes(w.as_bytes()));
+    let first = words.next().unwrap_or_else(|| hash_bytes(b""));
+    words.fold(first, hash_chain)
+}
+
 impl BlockLookup {
     /// The n-gram's global column and idf class, packed (`column << 32 | class`), or [`NONE`].
     #[inline]
@@ -840,7 +850,10 @@ impl Vectorizer {
                     let mask = n_slots - 1;
                     let mut slots = vec![(0u64, NONE); n_slots];
                     for (i, t) in b.terms.iter().enumerate() {
-                        let h = hash_bytes(t.as_bytes());
+                        let h = match b.block {
+                            Block::Word => word_key(t),
+                            Block::Char => hash_bytes(t.as_bytes()),
+                        };
                         let mut k = h as usize & mask;
                         // an equal hash (a 64-bit collision between two terms) keeps the last
                         // column, as a map insert would
@@ -1019,6 +1032,7 @@ impl Vectorizer {
             hashes,
             form,
             chunk_raw,
+            form_hashes,
             occ,
             proj: ps,
             ..
@@ -1119,12 +1133,27 @@ impl Vectorizer {
         if let Some(r) = tc.word_ngrams {
             let n_tok = spans.len();
             hashes.clear();
+            // a vocabulary keys n-grams by chained form hashes, hashing mode by their strings
+            let chained = matches!(self.lookup[0], BlockLookup::Vocab { .. });
+            if chained {
+                form_hashes.clear();
+                form_hashes.extend(
+                    spans
+                        .iter()
+                        .map(|&(x, y, _)| hash_bytes(&forms[x as usize..y as usize])),
+                );
+            }
             for n in r.min..=r.max.min(n_tok) {
                 for i in 0..=(n_tok - n) {
                     if n == 1 {
                         if spans[i].2 != NONE {
                             occ.push(spans[i].2);
                         }
+                        continue;
+                    }
+                    if chained {
+                        let hs = &form_hashes[i..i + n];
+                        hashes.push(hs[1..].iter().copied().fold(hs[0], hash_chain));
                         continue;
                     }
                     ngram.clear();
