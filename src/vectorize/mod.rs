@@ -574,9 +574,10 @@ impl std::fmt::Debug for BlockLookup {
 /// The lookup key of a word n-gram term ("a b"): its words' hashes chained (a form never holds
 /// a space), so that a row keys its n-grams from its tokens' hashes; a unigram's is its hash.
 fn word_key(term: &str) -> u64 {
-    let mut words = term.split(' ').map(|w| hash_bytes(w.as_bytes()));
-    let first = words.next().unwrap_or_else(|| hash_bytes(b""));
-    words.fold(first, hash_chain)
+    let words = term.split(' ').map(|w| hash_bytes(w.as_bytes()));
+    words
+        .reduce(hash_chain)
+        .expect("a split yields at least one piece")
 }
 
 impl BlockLookup {
