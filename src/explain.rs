@@ -253,13 +253,13 @@ pub fn highlight(v: &Vectorizer, head: &Head, class: usize, text: &str) -> Vec<S
         }
         if tc.char_ngrams.is_some() {
             let mut cols = Vec::new();
-            a.for_each_char_chunk(&s, |chunk| {
+            for chunk in a.char_chunks(&s) {
                 a.for_each_char_ngram(chunk, &mut cs, |g| {
                     if let Some(j) = column(v, Block::Char, g) {
                         cols.push(j);
                     }
-                })
-            });
+                });
+            }
             char_occ.extend(cols.into_iter().map(|j| (ci, j)));
         }
     }

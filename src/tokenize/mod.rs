@@ -482,14 +482,19 @@ impl Analyzer {
         true
     }
 
-    /// Calls `f` with each chunk that char n-grams are taken from, in order: the raw tokens or
-    /// the whitespace-separated pieces of the normalized text (after [`Analyzer::split_into`]).
-    pub fn for_each_char_chunk<'s, F: FnMut(&'s str)>(&self, s: &'s Scratch, mut f: F) {
-        match self.config.char_ngrams.map(|c| c.source) {
-            Some(CharSource::Tokens) => s.raw.iter().for_each(|t| f(&s.lower[t.start..t.end])),
-            Some(CharSource::Whitespace) => s.chunks.iter().for_each(|&(a, b)| f(&s.lower[a..b])),
-            None => {}
-        }
+    /// The chunks that char n-grams are taken from, in order: the raw tokens or the
+    /// whitespace-separated pieces of the normalized text (after [`Analyzer::split_into`]).
+    pub fn char_chunks<'s>(&self, s: &'s Scratch) -> impl Iterator<Item = &'s str> + 's {
+        let source = self.config.char_ngrams.map(|c| c.source);
+        let (tokens, pieces): (&[RawToken], &[(usize, usize)]) = match source {
+            Some(CharSource::Tokens) => (&s.raw, &[]),
+            Some(CharSource::Whitespace) => (&[], &s.chunks),
+            None => (&[], &[]),
+        };
+        let ranges = tokens.iter().map(|t| (t.start, t.end));
+        ranges
+            .chain(pieces.iter().copied())
+            .map(|(a, b)| &s.lower[a..b])
     }
 
     /// Calls `f` with each char n-gram of one chunk (with repeats), as scikit-learn's `char_wb`.

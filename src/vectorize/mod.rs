@@ -412,6 +412,19 @@ impl TokenCache {
         key_hash(key_words(key), key_head(key, kind))
     }
 
+    /// Hashes each key into `hashes` (cleared first), then [`TokenCache::warm`]s them: a row's
+    /// tokens or chunks, before their lookups.
+    fn hash_and_warm<'k>(
+        &self,
+        keys: impl Iterator<Item = (&'k str, u32)>,
+        hashes: &mut Vec<u64>,
+        extra: usize,
+    ) {
+        hashes.clear();
+        hashes.extend(keys.map(|(k, kind)| TokenCache::hash_of(k.as_bytes(), kind)));
+        std::hint::black_box(self.warm(hashes, extra));
+    }
+
     /// Loads the first slot, then the first record lines, of each hash in two tight loops:
     /// the loads are independent, so the CPU overlaps their cache misses, and the lookups that
     /// follow (one long dependent chain per token) find them in cache.
@@ -574,10 +587,15 @@ impl std::fmt::Debug for BlockLookup {
 /// The lookup key of a word n-gram term ("a b"): its words' hashes chained (a form never holds
 /// a space), so that a row keys its n-grams from its tokens' hashes; a unigram's is its hash.
 fn word_key(term: &str) -> u64 {
-    let words = term.split(' ').map(|w| hash_bytes(w.as_bytes()));
-    words
-        .reduce(hash_chain)
-        .expect("a split yields at least one piece")
+    chained_key(term.split(' ').map(|w| hash_bytes(w.as_bytes())))
+}
+
+/// The key of an n-gram from its words' hashes, in order (the table's keys and a row's
+/// probes both come from here, so they agree).
+#[inline]
+fn chained_key(mut hashes: impl Iterator<Item = u64>) -> u64 {
+    let first = hashes.next().expect("an n-gram has a word");
+    hashes.fold(first, hash_chain)
 }
 
 impl BlockLookup {
@@ -1080,11 +1098,10 @@ impl Vectorizer {
         }
         if !chunks && (with_words || chars_from_tokens) {
             let with = (with_words, chars_from_tokens);
-            hashes.clear();
-            for (t, stemmable) in tok.raw_tokens() {
-                hashes.push(TokenCache::hash_of(t.as_bytes(), u32::from(stemmable)));
-            }
-            std::hint::black_box(cache.warm(hashes, extra));
+            let keys = tok
+                .raw_tokens()
+                .map(|(t, stemmable)| (t, u32::from(stemmable)));
+            cache.hash_and_warm(keys, hashes, extra);
             for ((t, stemmable), &h) in tok.raw_tokens().zip(hashes.iter()) {
                 let key = (t, u32::from(stemmable), h);
                 let r = self.cached(key, with, cache, (form, chars, chunk_raw), proj);
@@ -1102,14 +1119,9 @@ impl Vectorizer {
         }
         if chunks {
             // hashed and warmed first, as the tokens are
-            hashes.clear();
-            a.for_each_char_chunk(tok, |chunk| {
-                hashes.push(TokenCache::hash_of(chunk.as_bytes(), KIND_CHUNK));
-            });
-            std::hint::black_box(cache.warm(hashes, extra));
-            let mut next = hashes.iter();
-            a.for_each_char_chunk(tok, |chunk| {
-                let h = *next.next().expect("one hash per chunk");
+            let keys = a.char_chunks(tok).map(|chunk| (chunk, KIND_CHUNK));
+            cache.hash_and_warm(keys, hashes, extra);
+            for (chunk, &h) in a.char_chunks(tok).zip(hashes.iter()) {
                 let key = (chunk, KIND_CHUNK, h);
                 let scratch = (&mut *form, &mut *chars, &mut *chunk_raw);
                 let r = self.cached(key, (with_words, true), cache, scratch, proj);
@@ -1129,7 +1141,7 @@ impl Vectorizer {
                     debug_assert_eq!(at, end);
                 }
                 take_chars(occ, ps, rec, at);
-            });
+            }
         }
         if let Some(r) = tc.word_ngrams {
             let n_tok = spans.len();
@@ -1153,8 +1165,7 @@ impl Vectorizer {
                         continue;
                     }
                     if chained {
-                        let hs = &form_hashes[i..i + n];
-                        hashes.push(hs[1..].iter().copied().fold(hs[0], hash_chain));
+                        hashes.push(chained_key(form_hashes[i..i + n].iter().copied()));
                         continue;
                     }
                     ngram.clear();
