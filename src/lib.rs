@@ -11,6 +11,9 @@
 //! 4. [`vectorize`] turns n-grams into TF-IDF sparse rows with a vocabulary and idf fitted once;
 //! 5. [`model`] holds the sparse linear learners that turn rows into labels.
 
+// The one exception is `vectorize::prefetch`, a cache hint that reads nothing.
+#![deny(unsafe_code)]
+
 pub mod bundle;
 pub mod clean;
 pub mod dataset;

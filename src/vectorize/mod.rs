@@ -13,6 +13,7 @@
 //! are kept at all: for vocabularies too large to hold.
 
 mod inspect;
+mod prefetch;
 mod project;
 pub mod sparse;
 
@@ -307,6 +308,12 @@ fn slot_tag(h: u64) -> u32 {
 /// each token is `form_len`, unigram and its form's words (none when a filter dropped it).
 const HEADER: usize = 3;
 
+/// Cache lines of a record that [`TokenCache::warm`] prefetches: a projected token's record
+/// (header, key, form, a dozen common ids packed four to a word, a few rare columns, ten sums)
+/// is some 26 words, which straddle four lines. Reading the record's length first to fetch
+/// exactly its lines made the warm-up wait on that load and mispredict its loop's exit.
+const WARM_LINES: usize = 4;
+
 /// `form_len` of a token that a filter drops.
 const DROPPED: u32 = u32::MAX;
 
@@ -414,44 +421,32 @@ impl TokenCache {
 
     /// Hashes each key into `hashes` (cleared first), then [`TokenCache::warm`]s them: a row's
     /// tokens or chunks, before their lookups.
-    fn hash_and_warm<'k>(
-        &self,
-        keys: impl Iterator<Item = (&'k str, u32)>,
-        hashes: &mut Vec<u64>,
-        extra: usize,
-    ) {
+    fn hash_and_warm<'k>(&self, keys: impl Iterator<Item = (&'k str, u32)>, hashes: &mut Vec<u64>) {
         hashes.clear();
         hashes.extend(keys.map(|(k, kind)| TokenCache::hash_of(k.as_bytes(), kind)));
-        std::hint::black_box(self.warm(hashes, extra));
+        self.warm(hashes);
     }
 
-    /// Loads the first slot, then the first record lines, of each hash in two tight loops:
-    /// the loads are independent, so the CPU overlaps their cache misses, and the lookups that
-    /// follow (one long dependent chain per token) find them in cache.
-    fn warm(&self, hashes: &[u64], extra: usize) -> u64 {
+    /// Prefetches the first slot, then the first record lines, of each hash in two tight
+    /// loops: the CPU overlaps their cache misses, and the lookups that follow (one long
+    /// dependent chain per token) find them in cache.
+    fn warm(&self, hashes: &[u64]) {
         if self.slots.is_empty() {
-            return 0;
+            return;
         }
         let mask = self.slots.len() - 1;
-        let mut sink = 0;
         for &h in hashes {
-            sink ^= u64::from(self.slots[h as usize & mask]);
+            prefetch::prefetch(&self.slots, h as usize & mask);
         }
         for &h in hashes {
             let s = self.slots[h as usize & mask];
             if s != 0 && s >> OFFSET_BITS == slot_tag(h) {
                 let r = ((s & OFFSET_MASK) - 1) as usize;
-                let n = self.rec[r + 1] >> 32;
-                sink ^= n;
-                // the columns (and `extra` words after them) follow the key and form: touch
-                // every line they span
-                let end = (r + 8 + n as usize + extra).min(self.rec.len());
-                for at in (r + 8..end).step_by(8) {
-                    sink ^= self.rec[at];
+                for k in 0..WARM_LINES {
+                    prefetch::prefetch(&self.rec, r + 8 * k);
                 }
             }
         }
-        sink
     }
 
     /// Makes room for one more entry (growing or clearing); call before writing a record,
@@ -599,6 +594,14 @@ fn chained_key(mut hashes: impl Iterator<Item = u64>) -> u64 {
 }
 
 impl BlockLookup {
+    /// Starts loading the first slot that [`BlockLookup::get`] reads for `h`.
+    #[inline]
+    fn prefetch(&self, h: u64) {
+        if let BlockLookup::Vocab { slots, mask } = self {
+            prefetch::prefetch(slots, h as usize & mask);
+        }
+    }
+
     /// The n-gram's global column and idf class, packed (`column << 32 | class`), or [`NONE`].
     #[inline]
     fn get(&self, h: u64) -> u64 {
@@ -1101,7 +1104,7 @@ impl Vectorizer {
             let keys = tok
                 .raw_tokens()
                 .map(|(t, stemmable)| (t, u32::from(stemmable)));
-            cache.hash_and_warm(keys, hashes, extra);
+            cache.hash_and_warm(keys, hashes);
             for ((t, stemmable), &h) in tok.raw_tokens().zip(hashes.iter()) {
                 let key = (t, u32::from(stemmable), h);
                 let r = self.cached(key, with, cache, (form, chars, chunk_raw), proj);
@@ -1120,7 +1123,7 @@ impl Vectorizer {
         if chunks {
             // hashed and warmed first, as the tokens are
             let keys = a.char_chunks(tok).map(|chunk| (chunk, KIND_CHUNK));
-            cache.hash_and_warm(keys, hashes, extra);
+            cache.hash_and_warm(keys, hashes);
             for (chunk, &h) in a.char_chunks(tok).zip(hashes.iter()) {
                 let key = (chunk, KIND_CHUNK, h);
                 let scratch = (&mut *form, &mut *chars, &mut *chunk_raw);
@@ -1178,7 +1181,10 @@ impl Vectorizer {
                     hashes.push(hash_bytes(ngram));
                 }
             }
-            // probed in a separate loop so that the (likely missing) loads overlap
+            // prefetched, then probed: the (likely missing) loads overlap
+            for &h in hashes.iter() {
+                self.lookup[0].prefetch(h);
+            }
             for &h in hashes.iter() {
                 let c = self.lookup(0, h);
                 if c != NONE {

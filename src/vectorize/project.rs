@@ -15,6 +15,7 @@
 //! adds them, so results agree to rounding (about 1e-15 relative), not bit for bit; they are
 //! still a function of the document alone (no cache state or thread count changes them).
 
+use super::prefetch::prefetch;
 use super::{BlockVocab, FeatureScratch, Norm, Vectorizer};
 use crate::tokenize::Block;
 use crate::SparseRow;
@@ -161,7 +162,6 @@ pub(super) struct Common {
 /// Bits of a packed [`Common`] id, and ids to a record word.
 const ID_BITS: u32 = 16;
 const IDS_PER_WORD: usize = (u64::BITS / ID_BITS) as usize;
-const ID_MASK: usize = (1 << ID_BITS) - 1;
 const _: () = assert!(Common::MAX <= 1 << ID_BITS);
 
 impl Common {
@@ -216,13 +216,12 @@ fn add_scaled<W: Copy + Into<f64>>(w: &[W], scale: f64, acc: &mut [f64]) {
 /// together: 9 for three 3-class heads), whose sums run in registers (see
 /// [`accumulate_fixed`]).
 fn accumulate<W: Copy + Into<f64>>(w: &[W], width: usize, row: SparseRow<'_>, acc: &mut [f64]) {
-    // Touch each column's first and last weight in one independent loop, so that the cache
-    // misses overlap, then accumulate from cache.
-    let mut sink = 0.0f64;
+    // Prefetch each column's weights (their first and last line) in one loop, so that the
+    // cache misses overlap, then accumulate from cache.
     for &j in row.indices {
-        sink += w[j * width].into() + w[j * width + width - 1].into();
+        prefetch(w, j * width);
+        prefetch(w, j * width + width - 1);
     }
-    std::hint::black_box(sink);
     match width {
         2 => accumulate_fixed::<W, 2>(w, row, acc),
         3 => accumulate_fixed::<W, 3>(w, row, acc),
@@ -264,6 +263,7 @@ fn accumulate_fixed<W: Copy + Into<f64>, const K: usize>(
 #[derive(Default)]
 pub(super) struct ProjScratch {
     sums: Vec<f64>,
+    /// `Common::MAX` of them, whatever the number of common columns.
     counts: Vec<u32>,
     /// The ids counted in this row are `touched[..n_touched]`; one slot more, for the
     /// branch-free writes.
@@ -278,8 +278,8 @@ impl ProjScratch {
     pub(super) fn start(&mut self, p: &Projection, n_common: usize) {
         self.sums.clear();
         self.sums.resize(p.sums_len(), 0.0);
-        if self.counts.len() != n_common {
-            self.counts = vec![0; n_common];
+        if self.touched.len() != n_common + 1 {
+            self.counts = vec![0; Common::MAX];
             self.touched = vec![0; n_common + 1];
         }
         self.n_touched = 0;
@@ -296,19 +296,33 @@ impl ProjScratch {
         }
         let n_common = n_common[0] as usize;
         let (common, rare) = cols.split_at(n_common.div_ceil(IDS_PER_WORD));
-        let ids = common.iter().flat_map(|&w| {
-            (0..IDS_PER_WORD as u32).map(move |k| (w >> (k * ID_BITS)) as usize & ID_MASK)
-        });
         // (in locals, so that they stay in registers across the writes to the arrays)
-        let (counts, touched) = (&mut self.counts[..], &mut self.touched[..]);
+        let counts: &mut [u32; Common::MAX] = (&mut self.counts[..])
+            .try_into()
+            .expect("counts are sized at start");
+        let touched = &mut self.touched[..];
         let mut n = self.n_touched;
-        for id in ids.take(n_common) {
+        let mut count = |w: u64, k: usize| {
+            // an id is below `Common::MAX`: the mask only spares the bounds check
+            let id = (w >> (k as u32 * ID_BITS)) as usize & (Common::MAX - 1);
             let c = &mut counts[id];
             let old = *c;
             // saturates (4 billion occurrences)
             *c = old + u32::from(old != u32::MAX);
             touched[n] = id as u32;
             n += usize::from(old == 0);
+        };
+        // whole words of ids unrolled, then the last one's
+        let full = n_common / IDS_PER_WORD;
+        for &w in &common[..full] {
+            for k in 0..IDS_PER_WORD {
+                count(w, k);
+            }
+        }
+        if let Some(&w) = common.get(full) {
+            for k in 0..n_common % IDS_PER_WORD {
+                count(w, k);
+            }
         }
         self.n_touched = n;
         for &x in rare {
