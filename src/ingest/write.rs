@@ -208,7 +208,6 @@ impl RowWriter {
 /// (Grisu, with a big-number fallback on hard cases) was a fifth of the writer's time in
 /// `stance score`; here the value times `10^decimals` is one exact 128-bit product.
 fn fixed_exact(x: f64, decimals: usize, out: &mut String) -> bool {
-    use std::fmt::Write as _;
     if decimals > 9 || x.abs() >= 4_294_967_296.0 {
         return false;
     }
@@ -242,18 +241,25 @@ fn fixed_exact(x: f64, decimals: usize, out: &mut String) -> bool {
         Ok(n) => (n / pow as u64, n % pow as u64),
         Err(_) => ((n / pow) as u64, (n % pow) as u64),
     };
-    let _ = write!(out, "{int}");
+    // digits pushed one by one: `write!` and `from_utf8` were most of this function's time
+    push_digits(out, int, 1);
     if decimals > 0 {
-        let mut digits = [b'0'; 10];
-        digits[0] = b'.';
-        let mut f = frac;
-        for d in digits[1..=decimals].iter_mut().rev() {
-            *d = b'0' + (f % 10) as u8;
-            f /= 10;
-        }
-        out.push_str(std::str::from_utf8(&digits[..=decimals]).expect("ASCII digits"));
+        out.push('.');
+        push_digits(out, frac, decimals);
     }
     true
+}
+
+/// Appends `n` in decimal, zero-padded to at least `width` digits (at most 20).
+fn push_digits(out: &mut String, mut n: u64, width: usize) {
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    while n > 0 || len < width {
+        digits[len] = (n % 10) as u8;
+        n /= 10;
+        len += 1;
+    }
+    out.extend(digits[..len].iter().rev().map(|&d| char::from(b'0' + d)));
 }
 
 fn csv_io(e: csv::Error) -> io::Error {

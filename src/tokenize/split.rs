@@ -112,6 +112,15 @@ pub fn split_unicode(text: &str, urls: UrlMode, out: &mut Vec<RawToken>) {
     let bytes = text.as_bytes();
     while i < text.len() {
         let c = match bytes[i] {
+            // whitespace and punctuation but `#` and `@` start nothing
+            b if b.is_ascii()
+                && ASCII_CLASS[usize::from(b)] & ALNUM == 0
+                && b != b'#'
+                && b != b'@' =>
+            {
+                i += 1;
+                continue;
+            }
             b if b.is_ascii() => char::from(b),
             _ => text[i..].chars().next().expect("i is on a char boundary"),
         };
@@ -194,6 +203,32 @@ pub fn split_unicode(text: &str, urls: UrlMode, out: &mut Vec<RawToken>) {
     }
 }
 
+/// [`ASCII_CLASS`] flags: an ASCII letter or digit, a letter, a possible joiner.
+const ALNUM: u8 = 1;
+const ALPHA: u8 = 2;
+const JOINER: u8 = 4;
+
+/// The class of each ASCII byte, so that the scanners decide on a byte with one load: most
+/// text is ASCII, and a word ends at a space far more often than at a joiner.
+const ASCII_CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphabetic() {
+            ALNUM | ALPHA
+        } else if c.is_ascii_digit() {
+            ALNUM
+        } else if matches!(c, b'\'' | b'-' | b'.' | b',') {
+            JOINER
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
 /// Scans a word or number from `start`: alphanumerics, combining marks, and single joiners
 /// (apostrophe or hyphen before an alphanumeric; `.` or `,` between digits). ASCII letters and
 /// digits take a byte-at-a-time fast path (the same decision the general step makes for them).
@@ -205,12 +240,19 @@ fn scan_word(text: &str, start: usize) -> (usize, bool) {
     let mut pos = start;
     while pos < bytes.len() {
         let b = bytes[pos];
-        if b.is_ascii_alphanumeric() {
-            has_alpha |= b.is_ascii_alphabetic();
-            pos += 1;
-            end = pos;
-            prev = Some(char::from(b));
-            continue;
+        if b.is_ascii() {
+            let class = ASCII_CLASS[usize::from(b)];
+            if class & ALNUM != 0 {
+                has_alpha |= class & ALPHA != 0;
+                pos += 1;
+                end = pos;
+                prev = Some(char::from(b));
+                continue;
+            }
+            // whitespace, and punctuation that cannot join (all but `'`, `-`, `.`, `,`)
+            if class & JOINER == 0 {
+                break;
+            }
         }
         let c = text[pos..]
             .chars()
