@@ -253,7 +253,8 @@ pub struct FeatureScratch {
     owner: (u64, u64),
     /// Raw tokens (kind 0/1: stemmable or not) and whitespace chunks (kind 2).
     cache: TokenCache,
-    /// The current document's kept word forms, back to back, and their spans and unigrams.
+    /// The current document's kept word forms, back to back (in hashing mode only: a
+    /// vocabulary keys n-grams by the forms' hashes), and their spans and unigrams.
     forms: Vec<u8>,
     spans: Vec<(u32, u32, u64)>,
     ngram: Vec<u8>,
@@ -303,9 +304,10 @@ fn slot_tag(h: u64) -> u32 {
 }
 
 /// Record header words: `key_len | kind << 32`, `form_len | n_cols << 32` (`n_cols`: words the
-/// columns take), unigram. A whitespace chunk's record, when its tokens give the word n-grams
-/// (see [`Analyzer::split_chunk`]), has instead the words its tokens take and their number;
-/// each token is `form_len`, unigram and its form's words (none when a filter dropped it).
+/// columns take), unigram. A kept form is stored as its hash (see [`word_key`]) then its words.
+/// A whitespace chunk's record, when its tokens give the word n-grams (see
+/// [`Analyzer::split_chunk`]), has instead the words its tokens take and their number; each
+/// token is `form_len`, unigram and its form (nothing when a filter dropped it).
 const HEADER: usize = 3;
 
 /// Cache lines of a record that [`TokenCache::warm`] prefetches: a projected token's record
@@ -967,11 +969,10 @@ impl Vectorizer {
             if !a.word_form(t, stemmable, form) {
                 return (DROPPED, NONE);
             }
+            let h = hash_bytes(form.as_bytes());
+            rec.push(h);
             push_words(rec, form.as_bytes());
-            (
-                form.len() as u32,
-                self.lookup(0, hash_bytes(form.as_bytes())),
-            )
+            (form.len() as u32, self.lookup(0, h))
         };
         if with_words && kind == KIND_CHUNK {
             a.split_chunk(t, chunk_raw);
@@ -1074,13 +1075,24 @@ impl Vectorizer {
                 occ.extend_from_slice(cols);
             }
         };
-        // a kept form's words go to `forms`, its span and unigram to `spans`
-        let push_form = |forms: &mut Vec<u8>, spans: &mut Vec<_>, words: &[u64], len, unigram| {
+        // a vocabulary keys word n-grams by chained form hashes, hashing mode by their strings
+        let chained = matches!(self.lookup[0], BlockLookup::Vocab { .. });
+        // a kept form (`form`: its hash, then its words): the hash to `form_hashes`, its
+        // unigram and (in hashing mode only) its bytes to `spans` and `forms`
+        let push_form = |forms: &mut Vec<u8>,
+                         spans: &mut Vec<_>,
+                         fh: &mut Vec<u64>,
+                         form: &[u64],
+                         len,
+                         unigram| {
+            fh.push(form[0]);
             let start = forms.len();
-            for w in words {
-                forms.extend_from_slice(&u64::to_le_bytes(*w));
+            if !chained {
+                for w in &form[1..] {
+                    forms.extend_from_slice(&u64::to_le_bytes(*w));
+                }
+                forms.truncate(start + len as usize);
             }
-            forms.truncate(start + len as usize);
             spans.push((start as u32, forms.len() as u32, unigram));
         };
         let a = &self.analyzer;
@@ -1094,6 +1106,7 @@ impl Vectorizer {
         let with_words = tc.word_ngrams.is_some();
         forms.clear();
         spans.clear();
+        form_hashes.clear();
         if chunks {
             a.normalize_into(doc, tok);
         } else {
@@ -1113,8 +1126,15 @@ impl Vectorizer {
                 let form_len = rec[1] as u32;
                 let mut at = HEADER + kw;
                 if form_len != DROPPED {
-                    let fw = (form_len as usize).div_ceil(8);
-                    push_form(forms, spans, &rec[at..at + fw], form_len, rec[2]);
+                    let fw = 1 + (form_len as usize).div_ceil(8);
+                    push_form(
+                        forms,
+                        spans,
+                        form_hashes,
+                        &rec[at..at + fw],
+                        form_len,
+                        rec[2],
+                    );
                     at += fw;
                 }
                 take_chars(occ, ps, rec, at);
@@ -1136,8 +1156,9 @@ impl Vectorizer {
                         let (len, unigram) = (rec[at] as u32, rec[at + 1]);
                         at += 2;
                         if len != DROPPED {
-                            let fw = (len as usize).div_ceil(8);
-                            push_form(forms, spans, &rec[at..at + fw], len, unigram);
+                            let fw = 1 + (len as usize).div_ceil(8);
+                            let form = &rec[at..at + fw];
+                            push_form(forms, spans, form_hashes, form, len, unigram);
                             at += fw;
                         }
                     }
@@ -1149,16 +1170,6 @@ impl Vectorizer {
         if let Some(r) = tc.word_ngrams {
             let n_tok = spans.len();
             hashes.clear();
-            // a vocabulary keys n-grams by chained form hashes, hashing mode by their strings
-            let chained = matches!(self.lookup[0], BlockLookup::Vocab { .. });
-            if chained {
-                form_hashes.clear();
-                form_hashes.extend(
-                    spans
-                        .iter()
-                        .map(|&(x, y, _)| hash_bytes(&forms[x as usize..y as usize])),
-                );
-            }
             for n in r.min..=r.max.min(n_tok) {
                 for i in 0..=(n_tok - n) {
                     if n == 1 {
