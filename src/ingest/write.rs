@@ -220,7 +220,19 @@ fn fixed_exact(x: f64, decimals: usize, out: &mut String) -> bool {
     } else {
         (frac | 1 << 52, exp - 1075)
     };
-    let pow = 10u128.pow(decimals as u32);
+    const POW10: [u64; 10] = [
+        1,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+        1_000_000_000,
+    ];
+    let pow = u128::from(POW10[decimals]);
     let p = u128::from(m) * pow; // < 2^53 * 10^9 < 2^83
     let n = if e >= 0 {
         // |x| < 2^32, so p << e < 2^115

@@ -356,6 +356,21 @@ fn key_words(bytes: &[u8]) -> impl Iterator<Item = u64> + '_ {
         .chain((!rem.is_empty()).then(|| tail_word(rem)))
 }
 
+/// Whether `stored` starts with `key`'s words (see [`key_words`]); `stored` holds at least
+/// as many words as `key` takes when their headers (which hold the length) matched.
+#[inline]
+fn key_eq(stored: &[u64], key: &[u8]) -> bool {
+    let mut words = stored.iter();
+    let mut chunks = key.chunks_exact(8);
+    for c in &mut chunks {
+        if words.next() != Some(&u64::from_le_bytes(c.try_into().expect("8 bytes"))) {
+            return false;
+        }
+    }
+    let rem = chunks.remainder();
+    rem.is_empty() || words.next() == Some(&tail_word(rem))
+}
+
 /// Appends `bytes` zero-padded to whole little-endian words.
 #[inline]
 fn push_words(out: &mut Vec<u64>, bytes: &[u8]) {
@@ -405,9 +420,7 @@ impl TokenCache {
             }
             if s >> OFFSET_BITS == tag {
                 let r = ((s & OFFSET_MASK) - 1) as usize;
-                let kw = key.len().div_ceil(8);
-                let stored = &self.rec[r..r + HEADER + kw];
-                if stored[0] == head && stored[HEADER..].iter().copied().eq(key_words(key)) {
+                if self.rec[r] == head && key_eq(&self.rec[r + HEADER..], key) {
                     return Ok(r);
                 }
             }
@@ -947,7 +960,26 @@ impl Vectorizer {
     /// The cache record of a token or chunk, computing it on a miss: its final form and unigram
     /// column (`with_words`; a chunk's tokens' ones), its char n-gram columns (`with_chars`),
     /// and with a projection, what [`Projection::finish_record`] makes of the columns.
+    #[inline]
     fn cached(
+        &self,
+        (t, kind, h): (&str, u32, u64),
+        with: (bool, bool),
+        cache: &mut TokenCache,
+        scratch: (&mut String, &mut CharScratch, &mut Vec<RawToken>),
+        proj: Option<&Projection>,
+    ) -> usize {
+        match cache.find_hashed(t.as_bytes(), kind, h) {
+            Ok(r) => r,
+            Err(h) => self.fill((t, kind, h), with, cache, scratch, proj),
+        }
+    }
+
+    /// [`Vectorizer::cached`] on a miss: computes and stores the record. Out of line, so that
+    /// the hits (nearly all lookups) inline without its frame.
+    #[cold]
+    #[inline(never)]
+    fn fill(
         &self,
         (t, kind, h): (&str, u32, u64),
         (with_words, with_chars): (bool, bool),
@@ -955,10 +987,6 @@ impl Vectorizer {
         (form, chars, chunk_raw): (&mut String, &mut CharScratch, &mut Vec<RawToken>),
         proj: Option<&Projection>,
     ) -> usize {
-        let h = match cache.find_hashed(t.as_bytes(), kind, h) {
-            Ok(r) => return r,
-            Err(h) => h,
-        };
         cache.reserve_one();
         let a = &self.analyzer;
         let r = cache.begin(t.as_bytes(), kind);
