@@ -147,7 +147,6 @@ impl CsvParser {
             self.field_limit,
             self.record_limit,
         );
-        let is_special = |b: u8| b == delim || b == b'\r' || b == b'\n';
         let mut st = St::StartRecord;
         loop {
             let base = self.src.offset();
@@ -193,9 +192,8 @@ impl CsvParser {
                         }
                     }
                     St::InField => {
-                        let j = buf[i..]
-                            .iter()
-                            .position(|&c| is_special(c))
+                        // (memchr: SIMD, where a byte loop was a few instructions a byte)
+                        let j = memchr::memchr3(delim, b'\r', b'\n', &buf[i..])
                             .map_or(buf.len(), |p| i + p);
                         rec.append(&buf[i..j], base + i as u64, fl, rl);
                         i = j;
@@ -212,10 +210,7 @@ impl CsvParser {
                         continue;
                     }
                     St::InQuoted => {
-                        let j = buf[i..]
-                            .iter()
-                            .position(|&c| c == b'"')
-                            .map_or(buf.len(), |p| i + p);
+                        let j = memchr::memchr(b'"', &buf[i..]).map_or(buf.len(), |p| i + p);
                         rec.append(&buf[i..j], base + i as u64, fl, rl);
                         i = j;
                         if j < buf.len() {
