@@ -56,6 +56,55 @@ pub struct Scored {
     pub proba: Vec<f64>,
 }
 
+/// A [`Scored`] row borrowed from wherever it is stored.
+#[derive(Debug, Clone, Copy)]
+pub struct ScoredRow<'a> {
+    pub labels: &'a [Option<usize>],
+    pub proba: &'a [f64],
+}
+
+impl Scored {
+    pub fn row(&self) -> ScoredRow<'_> {
+        ScoredRow {
+            labels: &self.labels,
+            proba: &self.proba,
+        }
+    }
+}
+
+/// A batch's scores in three flat arrays, row after row: one allocation each a batch, where
+/// a [`Scored`] a row was two allocations in a scoring thread and two frees in the writing
+/// one (glibc then moved the chunks between its per-thread arenas: 5% of the run's time in
+/// the allocator).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchScores {
+    labels: Vec<Option<usize>>,
+    proba: Vec<f64>,
+    /// Whether each row was scored (false: an error row).
+    scored: Vec<bool>,
+    heads: usize,
+    width: usize,
+}
+
+impl BatchScores {
+    /// Rows in the batch.
+    pub fn len(&self) -> usize {
+        self.scored.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.scored.is_empty()
+    }
+
+    /// Row `i`'s scores; None for an error row.
+    pub fn get(&self, i: usize) -> Option<ScoredRow<'_>> {
+        self.scored[i].then(|| ScoredRow {
+            labels: &self.labels[i * self.heads..(i + 1) * self.heads],
+            proba: &self.proba[i * self.width..(i + 1) * self.width],
+        })
+    }
+}
+
 /// Input rows of one batch, in order.
 type Batch = Vec<Result<Record, RowError>>;
 
@@ -175,6 +224,22 @@ impl<'b> Scorer<'b> {
 
     /// Scores one text with reusable buffers.
     pub fn score_text(&self, text: &str, s: &mut RowScratch) -> Scored {
+        let mut out = Scored {
+            labels: vec![None; self.heads.len()],
+            proba: vec![0.0; self.off[self.heads.len()]],
+        };
+        self.score_into(text, s, &mut out.labels, &mut out.proba);
+        out
+    }
+
+    /// [`Scorer::score_text`] into slices of the selected heads' length and total classes.
+    fn score_into(
+        &self,
+        text: &str,
+        s: &mut RowScratch,
+        labels: &mut [Option<usize>],
+        proba: &mut [f64],
+    ) {
         let v = &self.bundle.vectorizer;
         match &self.fused {
             Some(f) => {
@@ -189,17 +254,12 @@ impl<'b> Scorer<'b> {
             indices: &s.indices,
             values: &s.values,
         };
-        let mut labels = Vec::with_capacity(self.heads.len());
-        let mut proba = Vec::with_capacity(self.off[self.heads.len()]);
         for (hi, &i) in self.heads.iter().enumerate() {
             let m = &self.bundle.heads[i].model;
             let range = self.head_range(hi);
             match &self.fused {
-                Some(_) => proba.extend_from_slice(&s.acc[range.clone()]),
-                None => {
-                    proba.resize(range.end, 0.0);
-                    m.scores_into(row, &mut proba[range.clone()]);
-                }
+                Some(_) => proba[range.clone()].copy_from_slice(&s.acc[range.clone()]),
+                None => m.scores_into(row, &mut proba[range.clone()]),
             }
             let p = &mut proba[range];
             // The label is the highest score, as `LinearModel::predict_row` (first on ties), so
@@ -208,54 +268,72 @@ impl<'b> Scorer<'b> {
             m.link_inplace(p);
             let top = p[best];
             let abstain = self.opts.min_confidence.is_some_and(|t| top < t);
-            labels.push((!abstain).then_some(best));
+            labels[hi] = (!abstain).then_some(best);
         }
-        Scored { labels, proba }
     }
 
     /// Scores a batch in parallel, in order.
-    pub fn score_batch(&self, batch: &[Result<Record, RowError>]) -> Vec<Option<Scored>> {
+    pub fn score_batch(&self, batch: &[Result<Record, RowError>]) -> BatchScores {
+        let (heads, width) = (self.heads.len(), self.off[self.heads.len()]);
+        let mut out = BatchScores {
+            labels: vec![None; batch.len() * heads],
+            proba: vec![0.0; batch.len() * width],
+            scored: vec![false; batch.len()],
+            heads,
+            width,
+        };
         // One scratch per worker thread, kept across batches: a scratch per rayon job (as
         // `map_init` gives) would start each split with a cold token cache.
-        batch
-            .par_iter()
-            .map(|r| {
-                r.as_ref().ok().map(|rec| {
-                    ROW_SCRATCH.with(|s| self.score_text(&rec.text, &mut s.borrow_mut()))
-                })
-            })
-            .collect()
+        out.labels
+            .par_chunks_mut(heads.max(1))
+            .zip(out.proba.par_chunks_mut(width.max(1)))
+            .zip(out.scored.par_iter_mut())
+            .zip(batch.par_iter())
+            .for_each(|(((labels, proba), scored), r)| {
+                if let Ok(rec) = r {
+                    ROW_SCRATCH
+                        .with(|s| self.score_into(&rec.text, &mut s.borrow_mut(), labels, proba));
+                    *scored = true;
+                }
+            });
+        out
     }
 
-    fn write_row(
-        &self,
+    /// Writes one output row; `cells` is reused from row to row (an error row, whose id and
+    /// message are made here, takes a vector of its own).
+    fn write_row<'r>(
+        &'r self,
         w: &mut RowWriter,
-        item: &Result<Record, RowError>,
-        scored: Option<&Scored>,
+        item: &'r Result<Record, RowError>,
+        scored: Option<ScoredRow<'r>>,
+        cells: &mut Vec<Cell<'r>>,
     ) -> std::io::Result<()> {
-        let n_cells = 2
-            + if self.opts.units { 4 } else { 0 }
-            + self.opts.keep.len()
-            + self
-                .heads
-                .iter()
-                .map(|&i| 1 + self.bundle.heads[i].labels.len())
-                .sum::<usize>();
-        // one allocation a row, not one per doubling
-        let mut cells: Vec<Cell> = Vec::with_capacity(n_cells);
-        let (rec, err) = match item {
-            Ok(r) => (Some(r), None),
-            Err(e) => (None, Some(e)),
-        };
-        let err_id;
-        let id = match (rec, err) {
-            (Some(r), _) => r.id.as_str(),
-            (None, Some(e)) => {
-                err_id = e.id.clone().unwrap_or_else(|| e.number.to_string());
-                err_id.as_str()
+        match item {
+            Ok(rec) => {
+                self.row_cells(rec.id.as_str(), Some(rec), None, scored, None, cells);
+                w.write_row(cells)
             }
-            _ => "",
-        };
+            Err(e) => {
+                let id = e.id.clone().unwrap_or_else(|| e.number.to_string());
+                let msg = e.kind.to_string();
+                let mut cells = Vec::new();
+                self.row_cells(&id, None, Some(e), scored, Some(&msg), &mut cells);
+                w.write_row(&cells)
+            }
+        }
+    }
+
+    /// The cells of an output row, into `cells` (cleared first).
+    fn row_cells<'c>(
+        &'c self,
+        id: &'c str,
+        rec: Option<&'c Record>,
+        err: Option<&'c RowError>,
+        scored: Option<ScoredRow<'c>>,
+        msg: Option<&'c str>,
+        cells: &mut Vec<Cell<'c>>,
+    ) {
+        cells.clear();
         cells.push(Cell::Str(id));
         if self.opts.units {
             let source = rec
@@ -293,9 +371,7 @@ impl<'b> Scorer<'b> {
                 None => cells.extend((0..=head.labels.len()).map(|_| Cell::Empty)),
             }
         }
-        let msg = err.map(|e| e.kind.to_string());
-        cells.push(msg.as_deref().map_or(Cell::Empty, Cell::Str));
-        w.write_row(&cells)
+        cells.push(msg.map_or(Cell::Empty, Cell::Str));
     }
 
     /// Streams every reader through the scorer into `w`, calling `progress(rows, bytes)` after
@@ -328,7 +404,7 @@ impl<'b> Scorer<'b> {
             let mut batch = read(&mut reader);
             // The batch scored last, written while this one is scored (and the next one read),
             // so the sequential writer overlaps the parallel scoring.
-            let mut done: Option<(Batch, Vec<Option<Scored>>)> = None;
+            let mut done: Option<(Batch, BatchScores)> = None;
             while !batch.is_empty() {
                 if cancel.load(Ordering::Relaxed) {
                     sum.interrupted = true;
@@ -376,13 +452,16 @@ impl<'b> Scorer<'b> {
         &self,
         w: &mut RowWriter,
         batch: &[Result<Record, RowError>],
-        scored: &[Option<Scored>],
+        scored: &BatchScores,
         sum: &mut ScoreSummary,
         articles: &mut BTreeMap<Arc<str>, ArticleSummary>,
         order: &mut Vec<Arc<str>>,
     ) -> std::io::Result<()> {
-        for (item, s) in batch.iter().zip(scored) {
-            self.write_row(w, item, s.as_ref())?;
+        // the cells of a row, reused by every row of the batch
+        let mut cells = Vec::new();
+        for (i, item) in batch.iter().enumerate() {
+            let s = scored.get(i);
+            self.write_row(w, item, s, &mut cells)?;
             sum.rows += 1;
             match (item, s) {
                 (Ok(rec), Some(s)) => {
@@ -404,7 +483,7 @@ impl<'b> Scorer<'b> {
         Ok(())
     }
 
-    fn count(&self, sum: &mut ScoreSummary, s: &Scored) {
+    fn count(&self, sum: &mut ScoreSummary, s: ScoredRow<'_>) {
         for (hi, &i) in self.heads.iter().enumerate() {
             match s.labels[hi] {
                 Some(c) => {
@@ -423,7 +502,7 @@ impl<'b> Scorer<'b> {
         }
     }
 
-    fn add_unit(&self, a: &mut ArticleSummary, kind: UnitKind, s: &Scored) {
+    fn add_unit(&self, a: &mut ArticleSummary, kind: UnitKind, s: ScoredRow<'_>) {
         if a.heads.is_empty() {
             a.heads = self
                 .heads
