@@ -56,20 +56,11 @@ pub struct Scored {
     pub proba: Vec<f64>,
 }
 
-/// A [`Scored`] row borrowed from wherever it is stored.
+/// One row of [`BatchScores`]: what [`Scored`] holds, borrowed.
 #[derive(Debug, Clone, Copy)]
 pub struct ScoredRow<'a> {
     pub labels: &'a [Option<usize>],
     pub proba: &'a [f64],
-}
-
-impl Scored {
-    pub fn row(&self) -> ScoredRow<'_> {
-        ScoredRow {
-            labels: &self.labels,
-            proba: &self.proba,
-        }
-    }
 }
 
 /// A batch's scores in three flat arrays, row after row: one allocation each a batch, where
@@ -87,15 +78,6 @@ pub struct BatchScores {
 }
 
 impl BatchScores {
-    /// Rows in the batch.
-    pub fn len(&self) -> usize {
-        self.scored.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.scored.is_empty()
-    }
-
     /// Row `i`'s scores; None for an error row.
     pub fn get(&self, i: usize) -> Option<ScoredRow<'_>> {
         self.scored[i].then(|| ScoredRow {

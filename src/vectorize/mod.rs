@@ -357,7 +357,9 @@ fn key_words(bytes: &[u8]) -> impl Iterator<Item = u64> + '_ {
 }
 
 /// Whether `stored` starts with `key`'s words (see [`key_words`]); `stored` holds at least
-/// as many words as `key` takes when their headers (which hold the length) matched.
+/// as many words as `key` takes when their headers (which hold the length) matched. A plain
+/// loop: comparing `key_words(key)` with `stored` as iterators cost 600 more instructions a
+/// row in `stance score` (callgrind).
 #[inline]
 fn key_eq(stored: &[u64], key: &[u8]) -> bool {
     let mut words = stored.iter();
