@@ -348,3 +348,66 @@ fn fused_scorer_agrees_with_each_head_alone() {
         }
     }
 }
+
+#[test]
+fn a_batch_scores_each_row_as_alone_and_leaves_error_rows_empty() {
+    use stance::bundle::Bundle;
+    use stance::ingest::{Record, RowError, RowErrorKind};
+    use stance::score::{RowScratch, ScoreOptions, Scorer};
+    use std::sync::Arc;
+    let bundle = Bundle::default_model().unwrap();
+    let source: Arc<str> = Arc::from("t.csv");
+    let texts = [
+        "We must send more weapons to Ukraine, no talks with Putin!",
+        "",
+        "Peace talks and a ceasefire now :)",
+        "The meeting is on Monday.",
+    ];
+    let batch: Vec<Result<Record, RowError>> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let number = i as u64 + 1;
+            if t.is_empty() {
+                return Err(RowError {
+                    source: source.clone(),
+                    number,
+                    byte_offset: 0,
+                    id: None,
+                    kind: RowErrorKind::EmptyText,
+                });
+            }
+            Ok(Record {
+                source: source.clone(),
+                number,
+                byte_offset: 0,
+                id: number.to_string(),
+                text: t.to_string(),
+                extra: vec![],
+                unit: None,
+            })
+        })
+        .collect();
+    // all heads, and one head out of order with abstentions (other widths and offsets)
+    let one_head = ScoreOptions {
+        heads: vec!["sentiment".into()],
+        min_confidence: Some(0.5),
+        ..ScoreOptions::default()
+    };
+    for opts in [ScoreOptions::default(), one_head] {
+        let scorer = Scorer::new(&bundle, opts).unwrap();
+        let scores = scorer.score_batch(&batch);
+        let mut scratch = RowScratch::default();
+        for (i, item) in batch.iter().enumerate() {
+            match item {
+                Ok(rec) => {
+                    let want = scorer.score_text(&rec.text, &mut scratch);
+                    let got = scores.get(i).expect("a scored row");
+                    assert_eq!(got.labels, &want.labels[..], "row {i}");
+                    assert_eq!(got.proba, &want.proba[..], "row {i}");
+                }
+                Err(_) => assert!(scores.get(i).is_none(), "error row {i}"),
+            }
+        }
+    }
+}
