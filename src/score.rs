@@ -46,10 +46,10 @@ impl Default for ScoreOptions {
     }
 }
 
-/// One scored row: per selected head, the label (None = abstained); and the probabilities of
-/// all selected heads back to back, in head order ([`Scorer::head_range`] says where each
-/// head's are): two allocations a row, where a vector per head took one more per head, a
-/// tenth of the scoring threads' time in the allocator.
+/// One scored row, as [`Scorer::score_text`] returns it: per selected head, the label (None =
+/// abstained); and the probabilities of all selected heads back to back, in head order
+/// ([`Scorer::head_range`] says where each head's are). Batches keep theirs in
+/// [`BatchScores`] instead, without an allocation a row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scored {
     pub labels: Vec<Option<usize>>,
