@@ -229,21 +229,29 @@ impl<'b> Scorer<'b> {
                 acc.clear();
                 acc.extend_from_slice(&f.intercept);
                 v.project_into(text, &mut s.features, &f.proj, acc);
+                proba.copy_from_slice(acc);
             }
-            None => v.transform_into(text, &mut s.features, &mut s.indices, &mut s.values),
+            None => {
+                v.transform_into(text, &mut s.features, &mut s.indices, &mut s.values);
+                let row = SparseRow {
+                    indices: &s.indices,
+                    values: &s.values,
+                };
+                for (hi, &i) in self.heads.iter().enumerate() {
+                    let m = &self.bundle.heads[i].model;
+                    m.scores_into(row, &mut proba[self.head_range(hi)]);
+                }
+            }
         }
-        let row = SparseRow {
-            indices: &s.indices,
-            values: &s.values,
-        };
+        self.decide(labels, proba);
+    }
+
+    /// Turns a row's scores (`proba`, all selected heads' classes) into labels and
+    /// probabilities.
+    fn decide(&self, labels: &mut [Option<usize>], proba: &mut [f64]) {
         for (hi, &i) in self.heads.iter().enumerate() {
             let m = &self.bundle.heads[i].model;
-            let range = self.head_range(hi);
-            match &self.fused {
-                Some(_) => proba[range.clone()].copy_from_slice(&s.acc[range.clone()]),
-                None => m.scores_into(row, &mut proba[range.clone()]),
-            }
-            let p = &mut proba[range];
+            let p = &mut proba[self.head_range(hi)];
             // The label is the highest score, as `LinearModel::predict_row` (first on ties), so
             // `score`, `eval` and `explain` agree; the link then gives the probabilities.
             let best = (0..p.len()).fold(0, |b, c| if p[c] > p[b] { c } else { b });
@@ -256,6 +264,11 @@ impl<'b> Scorer<'b> {
 
     /// Scores a batch in parallel, in order.
     pub fn score_batch(&self, batch: &[Result<Record, RowError>]) -> BatchScores {
+        /// Rows a job scores in turn: a row's cache lookups are prepared while the one before
+        /// is scored (see [`crate::vectorize::Vectorizer::project_rows`]), and a job of many
+        /// rows loses less to that pipeline's start, while 4096-row batches still split into
+        /// dozens of jobs to balance the threads.
+        const JOB_ROWS: usize = 64;
         let (heads, width) = (self.heads.len(), self.off[self.heads.len()]);
         let mut out = BatchScores {
             labels: vec![None; batch.len() * heads],
@@ -267,18 +280,61 @@ impl<'b> Scorer<'b> {
         // One scratch per worker thread, kept across batches: a scratch per rayon job (as
         // `map_init` gives) would start each split with a cold token cache.
         out.labels
-            .par_chunks_mut(heads.max(1))
-            .zip(out.proba.par_chunks_mut(width.max(1)))
-            .zip(out.scored.par_iter_mut())
-            .zip(batch.par_iter())
-            .for_each(|(((labels, proba), scored), r)| {
-                if let Ok(rec) = r {
-                    ROW_SCRATCH
-                        .with(|s| self.score_into(&rec.text, &mut s.borrow_mut(), labels, proba));
-                    *scored = true;
-                }
+            .par_chunks_mut(heads.max(1) * JOB_ROWS)
+            .zip(out.proba.par_chunks_mut(width.max(1) * JOB_ROWS))
+            .zip(out.scored.par_chunks_mut(JOB_ROWS))
+            .zip(batch.par_chunks(JOB_ROWS))
+            .for_each(|(((labels, proba), scored), rows)| {
+                ROW_SCRATCH.with(|s| {
+                    let s = &mut s.borrow_mut();
+                    let out = (labels, proba, scored);
+                    self.score_rows(rows, s, out);
+                })
             });
         out
+    }
+
+    /// Scores consecutive rows into their slices of a [`BatchScores`]: with fused heads, the
+    /// rows' projections in one pipelined pass, otherwise row by row.
+    fn score_rows(
+        &self,
+        rows: &[Result<Record, RowError>],
+        s: &mut RowScratch,
+        (labels, proba, scored): (&mut [Option<usize>], &mut [f64], &mut [bool]),
+    ) {
+        let (heads, width) = (self.heads.len(), self.off[self.heads.len()]);
+        let texts = rows.iter().filter_map(|r| r.as_ref().ok()).map(|r| &r.text);
+        let mut k = 0;
+        if let Some(f) = &self.fused {
+            // the scored rows' scores, side by side, each from its intercepts
+            s.acc.clear();
+            for _ in texts.clone() {
+                s.acc.extend_from_slice(&f.intercept);
+            }
+            let v = &self.bundle.vectorizer;
+            v.project_rows(
+                texts.map(String::as_str),
+                &mut s.features,
+                &f.proj,
+                &mut s.acc,
+            );
+        }
+        for (i, r) in rows.iter().enumerate() {
+            let Ok(rec) = r else { continue };
+            let (labels, proba) = (
+                &mut labels[i * heads..(i + 1) * heads],
+                &mut proba[i * width..(i + 1) * width],
+            );
+            match &self.fused {
+                Some(_) => {
+                    proba.copy_from_slice(&s.acc[k * width..(k + 1) * width]);
+                    self.decide(labels, proba);
+                }
+                None => self.score_into(&rec.text, s, labels, proba),
+            }
+            scored[i] = true;
+            k += 1;
+        }
     }
 
     /// Writes one output row; `cells` is reused from row to row (an error row, whose id and

@@ -258,7 +258,11 @@ pub struct FeatureScratch {
     forms: Vec<u8>,
     spans: Vec<(u32, u32, u64)>,
     ngram: Vec<u8>,
+    /// The cache keys' hashes of the row being gathered, and its word n-grams' hashes.
     hashes: Vec<u64>,
+    ngram_hashes: Vec<u64>,
+    /// The next row, split and hashed (see [`Vectorizer::each_gathered`]).
+    ahead: (Scratch, Vec<u64>),
     form: String,
     /// The raw tokens of one chunk, on a chunk's cache miss.
     chunk_raw: Vec<RawToken>,
@@ -436,25 +440,31 @@ impl TokenCache {
         key_hash(key_words(key), key_head(key, kind))
     }
 
-    /// Hashes each key into `hashes` (cleared first), then [`TokenCache::warm`]s them: a row's
-    /// tokens or chunks, before their lookups.
-    fn hash_and_warm<'k>(&self, keys: impl Iterator<Item = (&'k str, u32)>, hashes: &mut Vec<u64>) {
+    /// Hashes each key into `hashes` (cleared first) and prefetches each one's first slot.
+    fn hash_and_prefetch<'k>(
+        &self,
+        keys: impl Iterator<Item = (&'k str, u32)>,
+        hashes: &mut Vec<u64>,
+    ) {
         hashes.clear();
         hashes.extend(keys.map(|(k, kind)| TokenCache::hash_of(k.as_bytes(), kind)));
-        self.warm(hashes);
+        if self.slots.is_empty() {
+            return;
+        }
+        let mask = self.slots.len() - 1;
+        for &h in hashes.iter() {
+            prefetch::prefetch(&self.slots, h as usize & mask);
+        }
     }
 
-    /// Prefetches the first slot, then the first record lines, of each hash in two tight
-    /// loops: the CPU overlaps their cache misses, and the lookups that follow (one long
-    /// dependent chain per token) find them in cache.
+    /// Prefetches the first record lines of each hash whose first slot holds its tag. Run a
+    /// row ahead of the lookups (see [`Vectorizer::each_gathered`]), so that the slots read
+    /// here were prefetched long before, and the records have the rest of a row to arrive.
     fn warm(&self, hashes: &[u64]) {
         if self.slots.is_empty() {
             return;
         }
         let mask = self.slots.len() - 1;
-        for &h in hashes {
-            prefetch::prefetch(&self.slots, h as usize & mask);
-        }
         for &h in hashes {
             let s = self.slots[h as usize & mask];
             if s != 0 && s >> OFFSET_BITS == slot_tag(h) {
@@ -1062,19 +1072,72 @@ impl Vectorizer {
         indices: &mut Vec<usize>,
         values: &mut Vec<f64>,
     ) {
-        self.gather(doc, s, None);
-        self.weigh(s, indices, values);
+        self.each_gathered([doc], s, None, |_, s| self.weigh(s, indices, values));
     }
 
-    /// Collects the column occurrences of `doc` into `s.occ`: all of them, or with a
-    /// projection only the word block's, the char n-grams going to `s.proj` instead (their
-    /// records' sums, and a tally of their columns).
-    fn gather(&self, doc: &str, s: &mut FeatureScratch, proj: Option<&Projection>) {
+    /// Gathers each document in turn (see [`Vectorizer::gather`]) and hands the scratch to
+    /// `f` with the document's index, a row ahead: while a row is gathered, the next one is
+    /// already split, its tokens' cache slots prefetched, and halfway through, their records
+    /// too. Looked up a row at a time, the slots and records (tens of MB of cache, most of
+    /// them out of the CPU's caches) were waited for: the loads stalled a fifth of the time.
+    fn each_gathered<'d>(
+        &self,
+        docs: impl IntoIterator<Item = &'d str>,
+        s: &mut FeatureScratch,
+        proj: Option<&Projection>,
+        mut f: impl FnMut(usize, &mut FeatureScratch),
+    ) {
         let owner = (self.id, proj.map_or(0, Projection::id));
         if s.owner != owner {
             s.cache.clear();
             s.owner = owner;
         }
+        let mut docs = docs.into_iter();
+        let Some(first) = docs.next() else {
+            return;
+        };
+        self.prepare(first, &mut s.tok, &mut s.hashes, &s.cache);
+        s.cache.warm(&s.hashes);
+        for k in 0.. {
+            let next = docs.next();
+            if let Some(doc) = next {
+                self.prepare(doc, &mut s.ahead.0, &mut s.ahead.1, &s.cache);
+            }
+            self.gather(s, proj, next.is_some());
+            f(k, s);
+            if next.is_none() {
+                break;
+            }
+            std::mem::swap(&mut s.tok, &mut s.ahead.0);
+            std::mem::swap(&mut s.hashes, &mut s.ahead.1);
+        }
+    }
+
+    /// Splits `doc` into `tok` (into tokens, or only normalized when char n-grams come from
+    /// whitespace chunks), hashes the cache keys the row will look up into `hashes`, and
+    /// prefetches their slots.
+    fn prepare(&self, doc: &str, tok: &mut Scratch, hashes: &mut Vec<u64>, cache: &TokenCache) {
+        let a = &self.analyzer;
+        let tc = &self.config.tokenizer;
+        let source = tc.char_ngrams.map(|c| c.source);
+        if source == Some(CharSource::Whitespace) {
+            a.normalize_into(doc, tok);
+            let keys = a.char_chunks(tok).map(|chunk| (chunk, KIND_CHUNK));
+            cache.hash_and_prefetch(keys, hashes);
+        } else {
+            a.split_into(doc, tok);
+            let keys = tok
+                .raw_tokens()
+                .map(|(t, stemmable)| (t, u32::from(stemmable)));
+            cache.hash_and_prefetch(keys, hashes);
+        }
+    }
+
+    /// Collects the column occurrences of the prepared row (see [`Vectorizer::prepare`]) into
+    /// `s.occ`: all of them, or with a projection only the word block's, the char n-grams going
+    /// to `s.proj` instead (their records' sums, and a tally of their columns). With `ahead`,
+    /// warms the records of the row prepared in `s.ahead` once this row's lookups are done.
+    fn gather(&self, s: &mut FeatureScratch, proj: Option<&Projection>, ahead: bool) {
         let FeatureScratch {
             tok,
             chars,
@@ -1083,11 +1146,13 @@ impl Vectorizer {
             spans,
             ngram,
             hashes,
+            ngram_hashes,
             form,
             chunk_raw,
             form_hashes,
             occ,
             proj: ps,
+            ahead: (_, ahead_hashes),
             ..
         } = s;
         occ.clear();
@@ -1109,15 +1174,27 @@ impl Vectorizer {
         let chained = matches!(self.lookup[0], BlockLookup::Vocab { .. });
         // a kept form (`form`: its hash, then its words): the hash to `form_hashes`, its
         // unigram and (in hashing mode only) its bytes to `spans` and `forms`
+        // With a vocabulary, the word n-grams that a kept form completes are keyed and their
+        // slots prefetched as it comes, so the loads have the rest of the row to arrive.
+        let word_ngrams = self.config.tokenizer.word_ngrams;
         let push_form = |forms: &mut Vec<u8>,
                          spans: &mut Vec<_>,
-                         fh: &mut Vec<u64>,
+                         (fh, nh): (&mut Vec<u64>, &mut Vec<u64>),
                          form: &[u64],
                          len,
                          unigram| {
             fh.push(form[0]);
             let start = forms.len();
-            if !chained {
+            if chained {
+                if let Some(r) = word_ngrams {
+                    let t = fh.len();
+                    for n in r.min.max(2)..=r.max.min(t) {
+                        let h = chained_key(fh[t - n..].iter().copied());
+                        self.lookup[0].prefetch(h);
+                        nh.push(h);
+                    }
+                }
+            } else {
                 for w in &form[1..] {
                     forms.extend_from_slice(&u64::to_le_bytes(*w));
                 }
@@ -1137,17 +1214,9 @@ impl Vectorizer {
         forms.clear();
         spans.clear();
         form_hashes.clear();
-        if chunks {
-            a.normalize_into(doc, tok);
-        } else {
-            a.split_into(doc, tok);
-        }
+        ngram_hashes.clear();
         if !chunks && (with_words || chars_from_tokens) {
             let with = (with_words, chars_from_tokens);
-            let keys = tok
-                .raw_tokens()
-                .map(|(t, stemmable)| (t, u32::from(stemmable)));
-            cache.hash_and_warm(keys, hashes);
             for ((t, stemmable), &h) in tok.raw_tokens().zip(hashes.iter()) {
                 let key = (t, u32::from(stemmable), h);
                 let r = self.cached(key, with, cache, (form, chars, chunk_raw), proj);
@@ -1160,7 +1229,7 @@ impl Vectorizer {
                     push_form(
                         forms,
                         spans,
-                        form_hashes,
+                        (form_hashes, ngram_hashes),
                         &rec[at..at + fw],
                         form_len,
                         rec[2],
@@ -1171,9 +1240,6 @@ impl Vectorizer {
             }
         }
         if chunks {
-            // hashed and warmed first, as the tokens are
-            let keys = a.char_chunks(tok).map(|chunk| (chunk, KIND_CHUNK));
-            cache.hash_and_warm(keys, hashes);
             for (chunk, &h) in a.char_chunks(tok).zip(hashes.iter()) {
                 let key = (chunk, KIND_CHUNK, h);
                 let scratch = (&mut *form, &mut *chars, &mut *chunk_raw);
@@ -1188,7 +1254,14 @@ impl Vectorizer {
                         if len != DROPPED {
                             let fw = 1 + (len as usize).div_ceil(8);
                             let form = &rec[at..at + fw];
-                            push_form(forms, spans, form_hashes, form, len, unigram);
+                            push_form(
+                                forms,
+                                spans,
+                                (form_hashes, ngram_hashes),
+                                form,
+                                len,
+                                unigram,
+                            );
                             at += fw;
                         }
                     }
@@ -1198,18 +1271,18 @@ impl Vectorizer {
             }
         }
         if let Some(r) = tc.word_ngrams {
+            // unigrams from the records; longer n-grams keyed above (with a vocabulary) or
+            // from their forms' strings (hashing mode)
             let n_tok = spans.len();
-            hashes.clear();
             for n in r.min..=r.max.min(n_tok) {
+                if n > 1 && chained {
+                    break;
+                }
                 for i in 0..=(n_tok - n) {
                     if n == 1 {
                         if spans[i].2 != NONE {
                             occ.push(spans[i].2);
                         }
-                        continue;
-                    }
-                    if chained {
-                        hashes.push(chained_key(form_hashes[i..i + n].iter().copied()));
                         continue;
                     }
                     ngram.clear();
@@ -1219,19 +1292,26 @@ impl Vectorizer {
                         }
                         ngram.extend_from_slice(&forms[x as usize..y as usize]);
                     }
-                    hashes.push(hash_bytes(ngram));
+                    ngram_hashes.push(hash_bytes(ngram));
                 }
             }
-            // prefetched, then probed: the (likely missing) loads overlap
-            for &h in hashes.iter() {
-                self.lookup[0].prefetch(h);
+            if !chained {
+                // prefetched, then probed: the (likely missing) loads overlap
+                for &h in ngram_hashes.iter() {
+                    self.lookup[0].prefetch(h);
+                }
             }
-            for &h in hashes.iter() {
+            if ahead {
+                cache.warm(ahead_hashes);
+            }
+            for &h in ngram_hashes.iter() {
                 let c = self.lookup(0, h);
                 if c != NONE {
                     occ.push(c);
                 }
             }
+        } else if ahead {
+            cache.warm(ahead_hashes);
         }
     }
 
@@ -1357,10 +1437,10 @@ impl Vectorizer {
             let part = parts.last_mut().expect("pushed above");
             SCRATCH.with(|s| {
                 let s = &mut s.borrow_mut();
-                for d in docs {
-                    self.append_row(d.as_ref(), s, &mut part.indices, &mut part.values);
+                self.each_gathered(docs.iter().map(AsRef::as_ref), s, None, |_, s| {
+                    self.weigh(s, &mut part.indices, &mut part.values);
                     part.ends.push(part.indices.len());
-                }
+                });
             });
             return;
         }

@@ -447,6 +447,23 @@ impl Vectorizer {
     /// When the projection covers fewer columns than the vectorizer has, or `out` is narrower
     /// than the projection.
     pub fn project_into(&self, doc: &str, s: &mut FeatureScratch, p: &Projection, out: &mut [f64]) {
+        let n = p.width.min(out.len());
+        self.project_rows([doc], s, p, &mut out[..n]);
+    }
+
+    /// [`Vectorizer::project_into`] for each of `docs` in turn, `out` holding one row of
+    /// `p.width()` outputs per document, in order: the same sums, bit for bit, sooner, as
+    /// each document's cache lookups are prepared while the one before is projected.
+    ///
+    /// # Panics
+    /// As [`Vectorizer::project_into`], and when `out` has fewer rows than there are `docs`.
+    pub fn project_rows<'d>(
+        &self,
+        docs: impl IntoIterator<Item = &'d str>,
+        s: &mut FeatureScratch,
+        p: &Projection,
+        out: &mut [f64],
+    ) {
         assert!(
             p.n_features() >= self.n_features() && out.len() >= p.width,
             "projection of {} columns into {} outputs, for {} features",
@@ -454,7 +471,17 @@ impl Vectorizer {
             out.len(),
             self.n_features()
         );
-        self.gather(doc, s, Some(p));
+        let mut rows = out.chunks_exact_mut(p.width);
+        self.each_gathered(docs, s, Some(p), |k, s| {
+            let out = rows
+                .next()
+                .unwrap_or_else(|| panic!("only {k} output rows for more documents"));
+            self.finish_projection(s, p, out);
+        });
+    }
+
+    /// The rest of a row's projection, once gathered.
+    fn finish_projection(&self, s: &mut FeatureScratch, p: &Projection, out: &mut [f64]) {
         // the word block: a few dozen occurrences, weighed as usual
         let (mut indices, mut values) = (
             std::mem::take(&mut s.proj.indices),
@@ -628,6 +655,47 @@ mod tests {
                 assert_eq!(project(d, &mut fresh, &p), want[k], "after a transform {k}");
             }
         }
+    }
+
+    #[test]
+    fn rows_projected_in_turn_equal_rows_projected_alone_bit_for_bit() {
+        let docs = docs();
+        for cfg in all_configs() {
+            let (v, _) = Vectorizer::fit(cfg.clone(), &docs[..docs.len() / 2]).unwrap();
+            let p = Projection::new(9, weights(v.n_features(), 9, true)).unwrap();
+            let mut alone = Vec::new();
+            for (k, d) in docs.iter().enumerate() {
+                let mut out = vec![k as f64; 9];
+                v.project_into(d, &mut FeatureScratch::default(), &p, &mut out);
+                alone.extend(out.iter().map(|x| x.to_bits()));
+            }
+            // in turn, through one scratch: each row's lookups prepared during the one before
+            // (and the cache warm, then filling up and emptying itself, on the second pass)
+            let mut s = FeatureScratch::default();
+            s.cache.bounds.1 = 2_000;
+            for pass in 0..2 {
+                let mut out: Vec<f64> = (0..docs.len() * 9).map(|i| (i / 9) as f64).collect();
+                v.project_rows(docs.iter().map(String::as_str), &mut s, &p, &mut out);
+                let got: Vec<u64> = out.iter().map(|x| x.to_bits()).collect();
+                assert!(got == alone, "{cfg:?} pass {pass}");
+            }
+            assert!(s.cache.clears > 0);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "output rows for more documents")]
+    fn projecting_more_rows_than_outputs_panics() {
+        let docs = docs();
+        let (v, _) = Vectorizer::fit(VectorizerConfig::default(), &docs).unwrap();
+        let p = Projection::new(3, weights(v.n_features(), 3, true)).unwrap();
+        let mut out = vec![0.0; 3];
+        v.project_rows(
+            ["one doc", "two docs"],
+            &mut FeatureScratch::default(),
+            &p,
+            &mut out,
+        );
     }
 
     #[test]
