@@ -506,6 +506,11 @@ impl Analyzer {
 }
 
 impl Scratch {
+    /// Bytes of the last text split or normalized, after normalizing.
+    pub fn text_len(&self) -> usize {
+        self.lower.len()
+    }
+
     /// The raw tokens of the last [`Analyzer::split_into`]: text and whether it may be stemmed.
     pub fn raw_tokens(&self) -> impl Iterator<Item = (&str, bool)> + '_ {
         self.raw

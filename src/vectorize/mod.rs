@@ -1157,7 +1157,7 @@ impl Vectorizer {
         } = s;
         occ.clear();
         let extra = proj.map_or(0, |p| {
-            ps.start(p, self.common.len());
+            ps.start(p, self.common.len(), tok.text_len());
             p.record_extra()
         });
         // a record's char columns (and sums) go to the row, or to the projection's state
@@ -1165,7 +1165,7 @@ impl Vectorizer {
             let n_cols = (rec[1] >> 32) as usize;
             let cols = &rec[at..at + n_cols];
             if proj.is_some() {
-                ps.take(cols, &rec[at + n_cols..at + n_cols + extra]);
+                ps.take(cols, &rec[at + n_cols..at + n_cols + extra], &self.common);
             } else {
                 occ.extend_from_slice(cols);
             }
