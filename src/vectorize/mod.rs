@@ -1177,7 +1177,10 @@ impl Vectorizer {
         // unigram and (in hashing mode only) its bytes to `spans` and `forms`
         // With a vocabulary, the word n-grams that a kept form completes are keyed and their
         // slots prefetched as it comes, so the loads have the rest of the row to arrive.
-        let word_ngrams = self.config.tokenizer.word_ngrams;
+        let (ngrams_from, ngrams_to) = match self.config.tokenizer.word_ngrams {
+            Some(r) => (r.min.max(2), r.max),
+            None => (usize::MAX, 0),
+        };
         let push_form = |forms: &mut Vec<u8>,
                          spans: &mut Vec<_>,
                          (fh, nh): (&mut Vec<u64>, &mut Vec<u64>),
@@ -1187,13 +1190,15 @@ impl Vectorizer {
             fh.push(form[0]);
             let start = forms.len();
             if chained {
-                if let Some(r) = word_ngrams {
-                    let t = fh.len();
-                    for n in r.min.max(2)..=r.max.min(t) {
-                        let h = chained_key(fh[t - n..].iter().copied());
-                        self.lookup[0].prefetch(h);
-                        nh.push(h);
-                    }
+                // the n-grams ending here (keyed as `chained_key` keys them)
+                let t = fh.len();
+                let mut n = ngrams_from;
+                while n <= ngrams_to.min(t) {
+                    let w = &fh[t - n..];
+                    let h = w[1..].iter().fold(w[0], |h, &x| hash_chain(h, x));
+                    self.lookup[0].prefetch(h);
+                    nh.push(h);
+                    n += 1;
                 }
             } else {
                 for w in &form[1..] {
