@@ -310,7 +310,7 @@ impl ProjScratch {
         if self.touched.len() != n_common + 1 {
             self.counts = vec![0; Common::MAX];
             self.touched = vec![0; n_common + 1];
-            self.repeats = vec![0; n_common];
+            self.repeats = vec![0; Common::MAX];
         }
         self.n_touched = 0;
         self.tally.start();
@@ -392,11 +392,15 @@ impl ProjScratch {
         let counts: &mut [u32; Common::MAX] = (&mut self.counts[..])
             .try_into()
             .expect("counts are sized at start");
+        let repeats: &mut [u64; Common::MAX] = (&mut self.repeats[..])
+            .try_into()
+            .expect("repeats are sized at start");
         let mut n = 0;
         for &id in &self.touched[..self.n_touched] {
             let id = id as usize & (Common::MAX - 1);
             let c = std::mem::take(&mut counts[id]);
-            self.repeats[n] = u64::from(c) << 32 | id as u64;
+            // below `n_touched`, so below `Common::MAX`: the mask only spares the bounds check
+            repeats[n & (Common::MAX - 1)] = u64::from(c) << 32 | id as u64;
             n += usize::from(c > 1);
         }
         for &r in &self.repeats[..n] {
