@@ -972,7 +972,7 @@ impl Vectorizer {
     /// The cache record of a token or chunk, computing it on a miss: its final form and unigram
     /// column (`with_words`; a chunk's tokens' ones), its char n-gram columns (`with_chars`),
     /// and with a projection, what [`Projection::finish_record`] makes of the columns.
-    #[inline]
+    #[inline(always)]
     fn cached(
         &self,
         (t, kind, h): (&str, u32, u64),
