@@ -1161,42 +1161,48 @@ impl Vectorizer {
             ps.start(p, self.common.len(), tok.text_len());
             p.record_extra()
         });
-        // a record's char columns (and sums) go to the row, or to the projection's state
-        let take_chars = |occ: &mut Vec<u64>, ps: &mut project::ProjScratch, rec: &[u64], at| {
+        // a record's char columns (and sums) go to the row, or to the projection's state (a
+        // function inlined into both loops: as a closure, it was a call per token)
+        #[inline(always)]
+        fn take_chars(
+            (occ, ps): (&mut Vec<u64>, &mut project::ProjScratch),
+            (rec, at): (&[u64], usize),
+            extra: Option<(usize, &project::Common)>,
+        ) {
             let n_cols = (rec[1] >> 32) as usize;
             let cols = &rec[at..at + n_cols];
-            if proj.is_some() {
-                ps.take(cols, &rec[at + n_cols..at + n_cols + extra], &self.common);
-            } else {
-                occ.extend_from_slice(cols);
+            match extra {
+                Some((extra, common)) => {
+                    ps.take(cols, &rec[at + n_cols..at + n_cols + extra], common)
+                }
+                None => occ.extend_from_slice(cols),
             }
-        };
+        }
+        let extra = proj.map(|_| (extra, &self.common));
         // a vocabulary keys word n-grams by chained form hashes, hashing mode by their strings
         let chained = matches!(self.lookup[0], BlockLookup::Vocab { .. });
-        // a kept form (`form`: its hash, then its words): the hash to `form_hashes`, its
-        // unigram and (in hashing mode only) its bytes to `spans` and `forms`
-        // With a vocabulary, the word n-grams that a kept form completes are keyed and their
-        // slots prefetched as it comes, so the loads have the rest of the row to arrive.
-        let (ngrams_from, ngrams_to) = match self.config.tokenizer.word_ngrams {
-            Some(r) => (r.min.max(2), r.max),
-            None => (usize::MAX, 0),
-        };
-        let push_form = |forms: &mut Vec<u8>,
-                         spans: &mut Vec<_>,
-                         (fh, nh): (&mut Vec<u64>, &mut Vec<u64>),
-                         form: &[u64],
-                         len,
-                         unigram| {
+        // A kept form (`form`: its hash, then its words): the hash to `form_hashes`, its
+        // unigram and (in hashing mode only) its bytes to `spans` and `forms`. With a
+        // vocabulary, the word n-grams that it completes are keyed and their slots prefetched
+        // as it comes, so the loads have the rest of the row to arrive. (A function inlined
+        // into both loops: as a closure, it was a call per token.)
+        #[inline(always)]
+        fn push_form(
+            (forms, spans): (&mut Vec<u8>, &mut Vec<(u32, u32, u64)>),
+            (fh, nh): (&mut Vec<u64>, &mut Vec<u64>),
+            (form, len, unigram): (&[u64], u32, u64),
+            chained: Option<(&BlockLookup, usize, usize)>,
+        ) {
             fh.push(form[0]);
             let start = forms.len();
-            if chained {
+            if let Some((vocab, ngrams_from, ngrams_to)) = chained {
                 // the n-grams ending here (keyed as `chained_key` keys them)
                 let t = fh.len();
                 let mut n = ngrams_from;
                 while n <= ngrams_to.min(t) {
                     let w = &fh[t - n..];
                     let h = w[1..].iter().fold(w[0], |h, &x| hash_chain(h, x));
-                    self.lookup[0].prefetch(h);
+                    vocab.prefetch(h);
                     nh.push(h);
                     n += 1;
                 }
@@ -1207,6 +1213,10 @@ impl Vectorizer {
                 forms.truncate(start + len as usize);
             }
             spans.push((start as u32, forms.len() as u32, unigram));
+        }
+        let keying = match self.config.tokenizer.word_ngrams {
+            Some(r) if chained => Some((&self.lookup[0], r.min.max(2), r.max)),
+            _ => None,
         };
         let a = &self.analyzer;
         let tc = &self.config.tokenizer;
@@ -1233,16 +1243,14 @@ impl Vectorizer {
                 if form_len != DROPPED {
                     let fw = 1 + (form_len as usize).div_ceil(8);
                     push_form(
-                        forms,
-                        spans,
+                        (forms, spans),
                         (form_hashes, ngram_hashes),
-                        &rec[at..at + fw],
-                        form_len,
-                        rec[2],
+                        (&rec[at..at + fw], form_len, rec[2]),
+                        keying,
                     );
                     at += fw;
                 }
-                take_chars(occ, ps, rec, at);
+                take_chars((occ, ps), (rec, at), extra);
             }
         }
         if chunks {
@@ -1261,19 +1269,17 @@ impl Vectorizer {
                             let fw = 1 + (len as usize).div_ceil(8);
                             let form = &rec[at..at + fw];
                             push_form(
-                                forms,
-                                spans,
+                                (forms, spans),
                                 (form_hashes, ngram_hashes),
-                                form,
-                                len,
-                                unigram,
+                                (form, len, unigram),
+                                keying,
                             );
                             at += fw;
                         }
                     }
                     debug_assert_eq!(at, end);
                 }
-                take_chars(occ, ps, rec, at);
+                take_chars((occ, ps), (rec, at), extra);
             }
         }
         if let Some(r) = tc.word_ngrams {
