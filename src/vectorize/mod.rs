@@ -410,7 +410,7 @@ impl TokenCache {
 
     /// The record offset of `key`, or `Err(h)`; `h` is the key's [`TokenCache::hash_of`],
     /// taken as an argument so that a token is hashed once for [`TokenCache::warm`] and here.
-    #[inline]
+    #[inline(always)]
     fn find_hashed(&self, key: &[u8], kind: u32, h: u64) -> Result<usize, u64> {
         if self.slots.is_empty() {
             return Err(h);
