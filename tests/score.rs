@@ -357,12 +357,19 @@ fn a_batch_scores_each_row_as_alone_and_leaves_error_rows_empty() {
     use std::sync::Arc;
     let bundle = Bundle::default_model().unwrap();
     let source: Arc<str> = Arc::from("t.csv");
-    let texts = [
+    let some = [
         "We must send more weapons to Ukraine, no talks with Putin!",
         "",
         "Peace talks and a ceasefire now :)",
         "The meeting is on Monday.",
     ];
+    // and a run of error rows longer than a scoring job (64 rows), so some job has no text
+    let texts: Vec<&str> = some
+        .iter()
+        .chain(&[""; 150])
+        .chain(&some)
+        .copied()
+        .collect();
     let batch: Vec<Result<Record, RowError>> = texts
         .iter()
         .enumerate()

@@ -515,8 +515,13 @@ impl Vectorizer {
     /// When the projection covers fewer columns than the vectorizer has, or `out` is narrower
     /// than the projection.
     pub fn project_into(&self, doc: &str, s: &mut FeatureScratch, p: &Projection, out: &mut [f64]) {
-        let n = p.width.min(out.len());
-        self.project_rows([doc], s, p, &mut out[..n]);
+        assert!(
+            out.len() >= p.width,
+            "projection into {} outputs, narrower than its {}",
+            out.len(),
+            p.width
+        );
+        self.project_rows([doc], s, p, &mut out[..p.width]);
     }
 
     /// [`Vectorizer::project_into`] for each of `docs` in turn, `out` holding one row of
@@ -524,7 +529,8 @@ impl Vectorizer {
     /// each document's cache lookups are prepared while the one before is projected.
     ///
     /// # Panics
-    /// As [`Vectorizer::project_into`], and when `out` has fewer rows than there are `docs`.
+    /// When the projection covers fewer columns than the vectorizer has, or `out` has fewer
+    /// rows than there are `docs` (no documents and no rows is fine).
     pub fn project_rows<'d>(
         &self,
         docs: impl IntoIterator<Item = &'d str>,
@@ -533,10 +539,9 @@ impl Vectorizer {
         out: &mut [f64],
     ) {
         assert!(
-            p.n_features() >= self.n_features() && out.len() >= p.width,
-            "projection of {} columns into {} outputs, for {} features",
+            p.n_features() >= self.n_features(),
+            "projection of {} columns, for {} features",
             p.n_features(),
-            out.len(),
             self.n_features()
         );
         let mut rows = out.chunks_exact_mut(p.width);
@@ -752,6 +757,8 @@ mod tests {
                 assert!(got == alone, "{cfg:?} pass {pass}");
             }
             assert!(s.cache.clears > 0);
+            // no documents, no rows (a batch's job of error rows only)
+            v.project_rows(std::iter::empty(), &mut s, &p, &mut []);
         }
     }
 
