@@ -225,11 +225,8 @@ impl<'b> Scorer<'b> {
         let v = &self.bundle.vectorizer;
         match &self.fused {
             Some(f) => {
-                let acc = &mut s.acc;
-                acc.clear();
-                acc.extend_from_slice(&f.intercept);
-                v.project_into(text, &mut s.features, &f.proj, acc);
-                proba.copy_from_slice(acc);
+                f.scores(v, [text], s);
+                proba.copy_from_slice(&s.acc);
             }
             None => {
                 v.transform_into(text, &mut s.features, &mut s.indices, &mut s.values);
@@ -303,21 +300,10 @@ impl<'b> Scorer<'b> {
         (labels, proba, scored): (&mut [Option<usize>], &mut [f64], &mut [bool]),
     ) {
         let (heads, width) = (self.heads.len(), self.off[self.heads.len()]);
-        let texts = rows.iter().filter_map(|r| r.as_ref().ok()).map(|r| &r.text);
         let mut k = 0;
         if let Some(f) = &self.fused {
-            // the scored rows' scores, side by side, each from its intercepts
-            s.acc.clear();
-            for _ in texts.clone() {
-                s.acc.extend_from_slice(&f.intercept);
-            }
-            let v = &self.bundle.vectorizer;
-            v.project_rows(
-                texts.map(String::as_str),
-                &mut s.features,
-                &f.proj,
-                &mut s.acc,
-            );
+            let texts = rows.iter().filter_map(|r| r.as_ref().ok());
+            f.scores(&self.bundle.vectorizer, texts.map(|r| r.text.as_str()), s);
         }
         for (i, r) in rows.iter().enumerate() {
             let Ok(rec) = r else { continue };
@@ -613,6 +599,21 @@ thread_local! {
 }
 
 impl Fused {
+    /// The fused scores of `texts` into `s.acc`, side by side, each row from the intercepts.
+    fn scores<'t>(
+        &self,
+        v: &crate::vectorize::Vectorizer,
+        texts: impl IntoIterator<Item = &'t str, IntoIter: Clone>,
+        s: &mut RowScratch,
+    ) {
+        let texts = texts.into_iter();
+        s.acc.clear();
+        for _ in texts.clone() {
+            s.acc.extend_from_slice(&self.intercept);
+        }
+        v.project_rows(texts, &mut s.features, &self.proj, &mut s.acc);
+    }
+
     /// `None` when a head's model is narrower than the vectorizer (its scorer ignores the
     /// extra columns; the per-head path keeps that behaviour).
     fn build(bundle: &Bundle, heads: &[usize]) -> Option<Fused> {
