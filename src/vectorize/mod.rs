@@ -1196,12 +1196,11 @@ impl Vectorizer {
             fh.push(form[0]);
             let start = forms.len();
             if let Some((vocab, ngrams_from, ngrams_to)) = chained {
-                // the n-grams ending here (keyed as `chained_key` keys them)
+                // the n-grams ending here
                 let t = fh.len();
                 let mut n = ngrams_from;
                 while n <= ngrams_to.min(t) {
-                    let w = &fh[t - n..];
-                    let h = w[1..].iter().fold(w[0], |h, &x| hash_chain(h, x));
+                    let h = chained_key(fh[t - n..].iter().copied());
                     vocab.prefetch(h);
                     nh.push(h);
                     n += 1;
