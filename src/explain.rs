@@ -228,8 +228,9 @@ pub fn highlight(v: &Vectorizer, head: &Head, class: usize, text: &str) -> Vec<S
     let row = v.transform_one(text);
     let row = row.row(0);
     let contrib = |j: usize| -> f64 {
-        match row.indices.binary_search(&j) {
-            Ok(p) if j < m.n_features => row.values[p] * m.weights[j * k + class],
+        let found = crate::Col::try_from(j).map(|c| row.indices.binary_search(&c));
+        match found {
+            Ok(Ok(p)) if j < m.n_features => row.values[p] * m.weights[j * k + class],
             _ => 0.0,
         }
     };

@@ -586,7 +586,7 @@ impl<'b> Scorer<'b> {
 #[derive(Default)]
 pub struct RowScratch {
     features: FeatureScratch,
-    indices: Vec<usize>,
+    indices: Vec<crate::Col>,
     values: Vec<f64>,
     /// Fused scores of all selected heads.
     acc: Vec<f64>,

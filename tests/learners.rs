@@ -395,7 +395,7 @@ fn bad_params_and_bad_data_are_named_errors() {
             "{l:?}: {e}"
         );
         // Non-finite feature value.
-        let mut rows: Vec<(Vec<usize>, Vec<f64>)> = x
+        let mut rows: Vec<(Vec<stance::Col>, Vec<f64>)> = x
             .rows()
             .map(|r| (r.indices.to_vec(), r.values.to_vec()))
             .collect();

@@ -167,6 +167,7 @@ impl LinearModel {
         let out = &mut out[..k];
         out.copy_from_slice(&self.intercept);
         for (&j, &v) in row.indices.iter().zip(row.values) {
+            let j = j as usize;
             if j < self.n_features {
                 let w = &self.weights[j * k..(j + 1) * k];
                 for (o, &wc) in out.iter_mut().zip(w) {

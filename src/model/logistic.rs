@@ -167,6 +167,7 @@ impl ColumnMap {
         let mut used = Vec::new();
         for r in x.rows() {
             for &j in r.indices {
+                let j = j as usize;
                 if new_id[j] == u32::MAX {
                     new_id[j] = used.len() as u32;
                     used.push(j);
@@ -236,7 +237,7 @@ fn build_blocks(x: &SparseRows, map: Option<&ColumnMap>) -> Vec<Block> {
     let mut indptr = vec![0usize; nf + 1];
     for r in x.rows() {
         for &j in r.indices {
-            indptr[col(j) + 1] += 1;
+            indptr[col(j as usize) + 1] += 1;
         }
     }
     for j in 0..nf {
@@ -565,9 +566,9 @@ mod tests {
         assert_eq!(used, vec![4, 6, 1]);
         // the same rows on the used columns alone, numbered in that order (4, 6, 1 -> 0, 1, 2)
         let narrow_rows = rows.into_iter().map(|(idx, val)| {
-            let mut pairs: Vec<(usize, f64)> = idx
+            let mut pairs: Vec<(crate::Col, f64)> = idx
                 .iter()
-                .map(|j| used.iter().position(|u| u == j).unwrap())
+                .map(|&j| used.iter().position(|&u| u == j as usize).unwrap() as crate::Col)
                 .zip(val)
                 .collect();
             pairs.sort_by_key(|p| p.0);
@@ -617,8 +618,8 @@ mod tests {
         let mut y = Vec::new();
         for _ in 0..n {
             let c = (next() * k as f64) as usize;
-            let mut idx: Vec<usize> = (0..nnz)
-                .map(|_| ((f as f64) * next().powi(3)) as usize)
+            let mut idx: Vec<crate::Col> = (0..nnz)
+                .map(|_| ((f as f64) * next().powi(3)) as crate::Col)
                 .collect();
             idx.sort_unstable();
             idx.dedup();
@@ -647,6 +648,7 @@ mod tests {
             for r in x.rows() {
                 let mut z = [0.0; 3];
                 for (&j, &v) in r.indices.iter().zip(r.values) {
+                    let j = j as usize;
                     let wj = &theta[j * 3..j * 3 + 3];
                     for c in 0..3 {
                         z[c] += v * wj[c];

@@ -101,7 +101,7 @@ fn scale_columns(x: &SparseRows, r: &[f64]) -> SparseRows {
     let data = indices
         .iter()
         .zip(m.data())
-        .map(|(&j, &v)| v * r[j])
+        .map(|(&j, &v)| v * r[j as usize])
         .collect();
     SparseRows::from_parts(x.ncols(), indptr, indices, data).expect("same pattern as a valid CSR")
 }

@@ -223,7 +223,7 @@ pub(crate) fn dual_cd(
                 alpha[i] = (old - g / qd[i]).max(0.0);
                 let d = (alpha[i] - old) * yi;
                 for (&j, &v) in r.indices.iter().zip(r.values) {
-                    w[j] += d * v;
+                    w[j as usize] += d * v;
                 }
                 b += d;
             }

@@ -29,7 +29,7 @@ use crate::tokenize::hash::{hash_bytes, hash_chain, tail_word, BuildPassThrough}
 use crate::tokenize::{
     Analyzer, Block, CharScratch, CharSource, RawToken, Scratch, TokenizeError, TokenizerConfig,
 };
-use sparse::SparseRows;
+use sparse::{Col, SparseRows};
 
 /// Errors fitting or configuring a vectorizer.
 #[derive(Debug, thiserror::Error)]
@@ -1056,7 +1056,7 @@ impl Vectorizer {
         &self,
         doc: &str,
         s: &mut FeatureScratch,
-        indices: &mut Vec<usize>,
+        indices: &mut Vec<Col>,
         values: &mut Vec<f64>,
     ) {
         indices.clear();
@@ -1069,7 +1069,7 @@ impl Vectorizer {
         &self,
         doc: &str,
         s: &mut FeatureScratch,
-        indices: &mut Vec<usize>,
+        indices: &mut Vec<Col>,
         values: &mut Vec<f64>,
     ) {
         self.each_gathered([doc], s, None, |_, s| self.weigh(s, indices, values));
@@ -1352,7 +1352,7 @@ impl Vectorizer {
 
     /// Appends the TF-IDF entries of the column occurrences in `s.occ` (sorted and counted
     /// here), block by block, each block normalized on its own.
-    fn weigh(&self, s: &mut FeatureScratch, indices: &mut Vec<usize>, values: &mut Vec<f64>) {
+    fn weigh(&self, s: &mut FeatureScratch, indices: &mut Vec<Col>, values: &mut Vec<f64>) {
         let FeatureScratch { occ, tmp, hist, .. } = s;
         let col_bits = usize::BITS - self.n_features().saturating_sub(1).leading_zeros();
         sort_by_column(occ, tmp, hist, col_bits);
@@ -1384,7 +1384,7 @@ impl Vectorizer {
             let start = values.len();
             let end_col = (b.offset + b.len) as u64;
             let end = k + cols[k..].partition_point(|&x| x >> 32 < end_col);
-            indices.extend(cols[k..end].iter().map(|&x| (x >> 32) as usize));
+            indices.extend(cols[k..end].iter().map(|&x| (x >> 32) as Col));
             values.extend(
                 cols[k..end]
                     .iter()
@@ -1472,7 +1472,7 @@ impl Vectorizer {
 #[derive(Default)]
 struct RowChunk {
     ends: Vec<usize>,
-    indices: Vec<usize>,
+    indices: Vec<Col>,
     values: Vec<f64>,
 }
 
@@ -1574,7 +1574,7 @@ mod tests {
 
     /// The row computed the plain way: count `Analyzer::ngrams`, look terms up by string (or
     /// hash bucket), tf-idf, l2 per block in column order.
-    fn reference(v: &Vectorizer, doc: &str) -> (Vec<usize>, Vec<f64>) {
+    fn reference(v: &Vectorizer, doc: &str) -> (Vec<Col>, Vec<f64>) {
         let cfg = v.config();
         let mut counts: std::collections::BTreeMap<usize, u32> = Default::default();
         for (block, g) in v.analyzer().ngrams(doc) {
@@ -1597,7 +1597,7 @@ mod tests {
             for (&j, &c) in counts.range(b.offset..b.offset + b.len) {
                 let c = f64::from(c);
                 let tf = if cfg.sublinear_tf { 1.0 + c.ln() } else { c };
-                idx.push(j);
+                idx.push(j as Col);
                 val.push(if cfg.use_idf {
                     tf * b.idf[j - b.offset]
                 } else {
@@ -1695,8 +1695,8 @@ mod tests {
 
     #[test]
     fn chunks_assemble_in_order() {
-        let chunk = |ends: Vec<usize>, indices: Vec<usize>| RowChunk {
-            values: indices.iter().map(|&j| j as f64).collect(),
+        let chunk = |ends: Vec<usize>, indices: Vec<Col>| RowChunk {
+            values: indices.iter().map(|&j| f64::from(j)).collect(),
             ends,
             indices,
         };
@@ -1706,7 +1706,7 @@ mod tests {
             chunk(vec![0, 3], vec![0, 2, 3]),
         ];
         let m = RowChunk::assemble(4, parts);
-        let rows: Vec<&[usize]> = m.rows().map(|r| r.indices).collect();
+        let rows: Vec<&[Col]> = m.rows().map(|r| r.indices).collect();
         assert_eq!(rows, [&[0, 3][..], &[], &[1], &[], &[0, 2, 3]]);
         assert_eq!(m.row(4).values, &[0.0, 2.0, 3.0]);
     }

@@ -18,7 +18,7 @@
 use super::prefetch::prefetch;
 use super::{BlockVocab, FeatureScratch, Norm, Vectorizer};
 use crate::tokenize::Block;
-use crate::SparseRow;
+use crate::{Col, SparseRow};
 
 /// Per-column weights, `width` per column, feature-major (`w[j * width + c]`), so one column
 /// costs one or two cache lines for all outputs.
@@ -220,6 +220,7 @@ fn accumulate<W: Copy + Into<f64>>(w: &[W], width: usize, row: SparseRow<'_>, ac
     // Prefetch each column's weights (their first and last line) in one loop, so that the
     // cache misses overlap, then accumulate from cache.
     for &j in row.indices {
+        let j = j as usize;
         prefetch(w, j * width);
         prefetch(w, j * width + width - 1);
     }
@@ -233,6 +234,7 @@ fn accumulate<W: Copy + Into<f64>>(w: &[W], width: usize, row: SparseRow<'_>, ac
         9 => accumulate_fixed::<W, 9>(w, row, acc),
         _ => {
             for (&j, &v) in row.indices.iter().zip(row.values) {
+                let j = j as usize;
                 add_scaled(&w[j * width..(j + 1) * width], v, acc);
             }
         }
@@ -250,6 +252,7 @@ fn accumulate_fixed<W: Copy + Into<f64>, const K: usize>(
 ) {
     let mut sum: [f64; K] = std::array::from_fn(|c| acc[c]);
     for (&j, &v) in row.indices.iter().zip(row.values) {
+        let j = j as usize;
         let wj = &w[j * K..(j + 1) * K];
         for c in 0..K {
             sum[c] += v * wj[c].into();
@@ -276,7 +279,7 @@ pub(super) struct ProjScratch {
     huge: bool,
     huge_at: usize,
     tally: Tally,
-    indices: Vec<usize>,
+    indices: Vec<Col>,
     values: Vec<f64>,
 }
 
@@ -586,7 +589,7 @@ impl Vectorizer {
             n2 += (tf * tf - cf) * idf * idf;
             let scale = (tf - cf) * idf;
             if scale != 0.0 {
-                indices.push((x >> 32) as usize);
+                indices.push((x >> 32) as Col);
                 values.push(scale);
             }
         };

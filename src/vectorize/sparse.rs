@@ -4,14 +4,26 @@
 //! is 800 GB as f64), so every learner and scorer in the crate works on these rows. The newtype
 //! wraps `sprs::CsMat` (the version linfa pins) and implements `linfa::dataset::Records`, so a
 //! `linfa::Dataset` can carry it and linfa's metrics work on what our learners predict.
+//!
+//! Column indices are `u32` (as scikit-learn's are `int32`), row offsets `usize`: an entry takes
+//! 12 bytes, not the 16 of `sprs::CsMat<f64>`. TF-IDF rows have hundreds of entries (the bench
+//! corpus: 15.4M for 6.7 MB of text), so the matrix is most of a training run's memory, and
+//! writing it was a third of `Vectorizer::transform`'s time, mostly faulting in fresh pages.
 
 use serde::{Deserialize, Serialize};
-use sprs::CsMat;
+use sprs::CsMatI;
+
+/// A column index.
+pub type Col = u32;
+
+/// The wrapped matrix: `f64` values, [`Col`] indices, `usize` row offsets (a corpus may have
+/// more than `u32::MAX` entries in all).
+pub type CsrMatrix = CsMatI<f64, Col, usize>;
 
 /// One row of a [`SparseRows`]: parallel slices of column indices (strictly increasing) and values.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SparseRow<'a> {
-    pub indices: &'a [usize],
+    pub indices: &'a [Col],
     pub values: &'a [f64],
 }
 
@@ -21,7 +33,7 @@ impl<'a> SparseRow<'a> {
         self.indices
             .iter()
             .zip(self.values)
-            .map(|(&j, &v)| v * dense[j])
+            .map(|(&j, &v)| v * dense[j as usize])
             .sum()
     }
 
@@ -32,7 +44,7 @@ impl<'a> SparseRow<'a> {
     pub fn iter(&self) -> impl Iterator<Item = (usize, f64)> + 'a {
         self.indices
             .iter()
-            .copied()
+            .map(|&j| j as usize)
             .zip(self.values.iter().copied())
     }
 }
@@ -40,7 +52,7 @@ impl<'a> SparseRow<'a> {
 /// A matrix of sparse rows (CSR). Column indices within a row are strictly increasing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SparseRows {
-    inner: CsMat<f64>,
+    inner: CsrMatrix,
 }
 
 /// The raw parts of a CSR matrix did not form a valid one.
@@ -53,29 +65,38 @@ impl SparseRows {
     ///
     /// # Errors
     /// When `indptr` is not monotone or does not match `indices`, or an index is out of bounds
-    /// or not strictly increasing within a row.
+    /// or not strictly increasing within a row, or `ncols` exceeds what a [`Col`] can index.
     pub fn from_parts(
         ncols: usize,
         indptr: Vec<usize>,
-        indices: Vec<usize>,
+        indices: Vec<Col>,
         data: Vec<f64>,
     ) -> Result<Self, SparseError> {
         let nrows = indptr.len().saturating_sub(1);
         if indptr.is_empty() {
             return Err(SparseError("indptr must have at least one entry".into()));
         }
-        CsMat::try_new((nrows, ncols), indptr, indices, data)
+        // (sprs wants the column count itself to be a `Col`)
+        if ncols > Col::MAX as usize {
+            return Err(SparseError(format!(
+                "{ncols} columns: at most {} can be indexed",
+                Col::MAX
+            )));
+        }
+        CsMatI::try_new((nrows, ncols), indptr, indices, data)
             .map(|inner| Self { inner })
             .map_err(|(_, _, _, e)| SparseError(e.to_string()))
     }
 
-    /// Builds from rows given as `(indices, values)` pairs (each row's indices strictly increasing).
+    /// Builds from rows given as `(indices, values)` pairs (each row's indices strictly
+    /// increasing), the indices of any integer type (`usize`, say).
     ///
     /// # Errors
-    /// As [`SparseRows::from_parts`].
-    pub fn from_rows<I>(ncols: usize, rows: I) -> Result<Self, SparseError>
+    /// As [`SparseRows::from_parts`], and when an index is not a valid [`Col`].
+    pub fn from_rows<I, J>(ncols: usize, rows: I) -> Result<Self, SparseError>
     where
-        I: IntoIterator<Item = (Vec<usize>, Vec<f64>)>,
+        I: IntoIterator<Item = (Vec<J>, Vec<f64>)>,
+        J: TryInto<Col> + Copy + std::fmt::Display,
     {
         let mut indptr = vec![0];
         let mut indices = Vec::new();
@@ -86,7 +107,12 @@ impl SparseRows {
                     "row indices and values differ in length".into(),
                 ));
             }
-            indices.extend(idx);
+            for j in idx {
+                let col = j
+                    .try_into()
+                    .map_err(|_| SparseError(format!("column index {j} is out of range")))?;
+                indices.push(col);
+            }
             data.extend(val);
             indptr.push(indices.len());
         }
@@ -160,11 +186,11 @@ impl SparseRows {
     }
 
     /// The wrapped `sprs` matrix, for code that wants sprs's own algebra.
-    pub fn as_csmat(&self) -> &CsMat<f64> {
+    pub fn as_csmat(&self) -> &CsrMatrix {
         &self.inner
     }
 
-    pub fn into_csmat(self) -> CsMat<f64> {
+    pub fn into_csmat(self) -> CsrMatrix {
         self.inner
     }
 
@@ -195,8 +221,8 @@ impl SparseRows {
     }
 }
 
-impl From<CsMat<f64>> for SparseRows {
-    fn from(m: CsMat<f64>) -> Self {
+impl From<CsrMatrix> for SparseRows {
+    fn from(m: CsrMatrix) -> Self {
         let m = if m.is_csr() { m } else { m.to_csr() };
         Self { inner: m }
     }
@@ -219,7 +245,7 @@ impl linfa::dataset::Records for SparseRows {
 struct Parts {
     ncols: usize,
     indptr: Vec<usize>,
-    indices: Vec<usize>,
+    indices: Vec<Col>,
     data: Vec<f64>,
 }
 
@@ -270,6 +296,13 @@ mod tests {
     fn invalid_parts_are_errors() {
         assert!(SparseRows::from_rows(2, vec![(vec![2], vec![1.0])]).is_err());
         assert!(SparseRows::from_rows(3, vec![(vec![1, 0], vec![1.0, 1.0])]).is_err());
+        // indices of another type must fit a `Col`
+        assert!(SparseRows::from_rows(3, vec![(vec![-1i64], vec![1.0])]).is_err());
+        let most = Col::MAX as usize;
+        assert!(SparseRows::from_rows(usize::MAX, vec![(vec![most + 1], vec![1.0])]).is_err());
+        assert!(SparseRows::from_parts(most + 1, vec![0], vec![], vec![]).is_err());
+        let widest = SparseRows::from_rows(most, vec![(vec![most - 1], vec![1.0])]).unwrap();
+        assert_eq!(widest.row(0).iter().next(), Some((most - 1, 1.0)));
     }
 
     #[test]
