@@ -112,6 +112,21 @@ pub fn split_unicode(text: &str, urls: UrlMode, out: &mut Vec<RawToken>) {
     let bytes = text.as_bytes();
     while i < text.len() {
         let c = match bytes[i] {
+            // an ASCII letter or digit starts a word, unless a URL (the one check for it)
+            b if b.is_ascii()
+                && ASCII_CLASS[usize::from(b)] & ALNUM != 0
+                && b != b'h'
+                && b != b'w' =>
+            {
+                let (end, has_alpha) = scan_word(text, i);
+                out.push(RawToken {
+                    start: i,
+                    end,
+                    stemmable: has_alpha,
+                });
+                i = end;
+                continue;
+            }
             // whitespace and punctuation but `#` and `@` start nothing
             b if b.is_ascii()
                 && ASCII_CLASS[usize::from(b)] & ALNUM == 0
@@ -229,9 +244,29 @@ const ASCII_CLASS: [u8; 128] = {
     t
 };
 
+/// Per byte of `w`, the high bit set where the byte is an ASCII letter or digit, and where it
+/// is an ASCII letter (the [`ASCII_CLASS`] flags `ALNUM` and `ALPHA`, eight bytes at once).
+#[inline]
+fn ascii_alnum_alpha(w: u64) -> (u64, u64) {
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const LOW7: u64 = !HI;
+    let splat = |b: u8| u64::from(b) * 0x0101_0101_0101_0101;
+    let ascii = !w & HI;
+    // With the high bits cleared, `x + (0x80 - lo)` has a byte's high bit set where its byte
+    // is at least `lo`, and `x + (0x7f - hi)` where it is above `hi`; no sum carries into the
+    // next byte.
+    let within = |x: u64, lo: u8, hi: u8| (x + splat(0x80 - lo)) & !(x + splat(0x7f - hi)) & HI;
+    let digit = within(w & LOW7, b'0', b'9');
+    // setting bit 5 lowercases letters and moves no other byte into a-z
+    let alpha = within((w | splat(0x20)) & LOW7, b'a', b'z') & ascii;
+    ((digit & ascii) | alpha, alpha)
+}
+
 /// Scans a word or number from `start`: alphanumerics, combining marks, and single joiners
-/// (apostrophe or hyphen before an alphanumeric; `.` or `,` between digits). ASCII letters and
-/// digits take a byte-at-a-time fast path (the same decision the general step makes for them).
+/// (apostrophe or hyphen before an alphanumeric; `.` or `,` between digits). Runs of ASCII
+/// letters and digits are taken eight bytes at a time (a word's end is then found without a
+/// branch per byte, which perf put at nearly half of the splitter's time), then a byte at a
+/// time (the same decision the general step makes for them).
 fn scan_word(text: &str, start: usize) -> (usize, bool) {
     let bytes = text.as_bytes();
     let mut end = start;
@@ -239,6 +274,23 @@ fn scan_word(text: &str, start: usize) -> (usize, bool) {
     let mut prev: Option<char> = None;
     let mut pos = start;
     while pos < bytes.len() {
+        if let Some(chunk) = bytes.get(pos..pos + 8) {
+            let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            let (alnum, alpha) = ascii_alnum_alpha(w);
+            // the leading run of letters and digits (bytes are little-endian: the first is lowest)
+            let run = (!alnum & 0x8080_8080_8080_8080).trailing_zeros() / 8;
+            if run > 0 {
+                let taken = u64::MAX >> (64 - 8 * run);
+                has_alpha |= alpha & taken != 0;
+                pos += run as usize;
+                end = pos;
+                prev = Some(char::from(bytes[pos - 1]));
+                if run == 8 {
+                    continue;
+                }
+            }
+            // (a shorter run ended inside the chunk: `pos` is still in the text)
+        }
         let b = bytes[pos];
         if b.is_ascii() {
             let class = ASCII_CLASS[usize::from(b)];
@@ -328,16 +380,53 @@ mod tests {
     }
 
     #[test]
+    fn eight_bytes_are_classed_as_each_byte_alone() {
+        for b in 0..=255u8 {
+            let class = if b.is_ascii() {
+                ASCII_CLASS[usize::from(b)]
+            } else {
+                0
+            };
+            for k in 0..8 {
+                // neighbours that would carry into or borrow from the byte, if sums could
+                for fill in [0x00, 0x7f, 0x80, 0xff, b'z', b'0'] {
+                    let mut w = [fill; 8];
+                    w[k] = b;
+                    let (alnum, alpha) = ascii_alnum_alpha(u64::from_le_bytes(w));
+                    let bit = |m: u64| (m >> (8 * k + 7)) & 1 == 1;
+                    assert_eq!(
+                        bit(alnum),
+                        class & ALNUM != 0,
+                        "{b:#x} at {k} among {fill:#x}"
+                    );
+                    assert_eq!(
+                        bit(alpha),
+                        class & ALPHA != 0,
+                        "{b:#x} at {k} among {fill:#x}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn fast_scan_equals_reference() {
         use proptest::prelude::*;
         let alphabet: Vec<char> = "aZ09_'’ʼ-‐‑.,#@ \tüéß\u{301}\u{20E3}日😀🇺🇦\u{200D}\u{FE0F}:/hw"
             .chars()
             .collect();
+        // mostly ASCII letters and digits, so that runs fill the eight-byte steps
+        let wordy: Vec<char> = "abcdefghijklmnopqrstuvwxyzABCZ0123456789abcdefxyz '-.,_é\u{301}日"
+            .chars()
+            .collect();
         let strat = proptest::collection::vec(proptest::sample::select(alphabet), 0..40);
-        proptest!(|(cs in strat)| {
-            let s: String = cs.into_iter().collect();
-            for i in s.char_indices().map(|(i, _)| i) {
-                prop_assert_eq!(scan_word(&s, i), scan_word_reference(&s, i), "{:?} at {}", s, i);
+        let long = proptest::collection::vec(proptest::sample::select(wordy), 0..80);
+        proptest!(|(cs in strat, ws in long)| {
+            for s in [cs.into_iter().collect::<String>(), ws.into_iter().collect()] {
+                for i in s.char_indices().map(|(i, _)| i) {
+                    let (got, want) = (scan_word(&s, i), scan_word_reference(&s, i));
+                    prop_assert_eq!(got, want, "{:?} at {}", s, i);
+                }
             }
         });
         for s in [
