@@ -118,13 +118,7 @@ pub fn split_unicode(text: &str, urls: UrlMode, out: &mut Vec<RawToken>) {
                 && b != b'h'
                 && b != b'w' =>
             {
-                let (end, has_alpha) = scan_word(text, i);
-                out.push(RawToken {
-                    start: i,
-                    end,
-                    stemmable: has_alpha,
-                });
-                i = end;
+                i = push_word(text, i, out);
                 continue;
             }
             // whitespace and punctuation but `#` and `@` start nothing
@@ -175,13 +169,7 @@ pub fn split_unicode(text: &str, urls: UrlMode, out: &mut Vec<RawToken>) {
             }
         }
         if c.is_alphanumeric() {
-            let (end, has_alpha) = scan_word(text, i);
-            out.push(RawToken {
-                start: i,
-                end,
-                stemmable: has_alpha,
-            });
-            i = end;
+            i = push_word(text, i, out);
             continue;
         }
         if is_emoji(c) {
@@ -216,6 +204,18 @@ pub fn split_unicode(text: &str, urls: UrlMode, out: &mut Vec<RawToken>) {
         }
         i += clen;
     }
+}
+
+/// Takes the word or number at `i` (see [`scan_word`]) into `out`; returns where it ends.
+#[inline]
+fn push_word(text: &str, i: usize, out: &mut Vec<RawToken>) -> usize {
+    let (end, has_alpha) = scan_word(text, i);
+    out.push(RawToken {
+        start: i,
+        end,
+        stemmable: has_alpha,
+    });
+    end
 }
 
 /// [`ASCII_CLASS`] flags: an ASCII letter or digit, a letter, a possible joiner.
