@@ -244,11 +244,13 @@ const ASCII_CLASS: [u8; 128] = {
     t
 };
 
+/// The high bit of each byte of a word: where [`ascii_alnum_alpha`] answers.
+const HI: u64 = 0x8080_8080_8080_8080;
+
 /// Per byte of `w`, the high bit set where the byte is an ASCII letter or digit, and where it
 /// is an ASCII letter (the [`ASCII_CLASS`] flags `ALNUM` and `ALPHA`, eight bytes at once).
 #[inline]
 fn ascii_alnum_alpha(w: u64) -> (u64, u64) {
-    const HI: u64 = 0x8080_8080_8080_8080;
     const LOW7: u64 = !HI;
     let splat = |b: u8| u64::from(b) * 0x0101_0101_0101_0101;
     let ascii = !w & HI;
@@ -278,7 +280,7 @@ fn scan_word(text: &str, start: usize) -> (usize, bool) {
             let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
             let (alnum, alpha) = ascii_alnum_alpha(w);
             // the leading run of letters and digits (bytes are little-endian: the first is lowest)
-            let run = (!alnum & 0x8080_8080_8080_8080).trailing_zeros() / 8;
+            let run = (!alnum & HI).trailing_zeros() / 8;
             if run > 0 {
                 let taken = u64::MAX >> (64 - 8 * run);
                 has_alpha |= alpha & taken != 0;
