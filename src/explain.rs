@@ -230,7 +230,7 @@ pub fn highlight(v: &Vectorizer, head: &Head, class: usize, text: &str) -> Vec<S
     let contrib = |j: usize| -> f64 {
         let found = crate::Col::try_from(j).map(|c| row.indices.binary_search(&c));
         match found {
-            Ok(Ok(p)) if j < m.n_features => row.values[p] * m.weights[j * k + class],
+            Ok(Ok(p)) if j < m.n_features => f64::from(row.values[p]) * m.weights[j * k + class],
             _ => 0.0,
         }
     };

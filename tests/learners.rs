@@ -60,10 +60,12 @@ fn separable(n: usize, k: usize, seed: u64) -> (SparseRows, Vec<usize>) {
     let mut y = Vec::new();
     for i in 0..n {
         let c = i % k;
-        let mut row: Vec<(usize, f64)> = (0..3).map(|d| (3 * c + d, 1.0 + rng.next())).collect();
+        let mut row: Vec<(usize, f32)> = (0..3)
+            .map(|d| (3 * c + d, (1.0 + rng.next()) as f32))
+            .collect();
         for j in 3 * k..f {
             if rng.next() < 0.3 {
-                row.push((j, rng.next() * 0.5));
+                row.push((j, (rng.next() * 0.5) as f32));
             }
         }
         rows.push(row.into_iter().unzip());
@@ -92,7 +94,7 @@ fn noisy(n: usize, f: usize, k: usize, nnz: usize, seed: u64) -> (SparseRows, Ve
             .collect();
         idx.sort_unstable();
         idx.dedup();
-        let val = idx.iter().map(|_| 0.1 + rng.next()).collect();
+        let val = idx.iter().map(|_| (0.1 + rng.next()) as f32).collect();
         rows.push((idx, val));
         y.push(c);
     }
@@ -395,11 +397,11 @@ fn bad_params_and_bad_data_are_named_errors() {
             "{l:?}: {e}"
         );
         // Non-finite feature value.
-        let mut rows: Vec<(Vec<stance::Col>, Vec<f64>)> = x
+        let mut rows: Vec<(Vec<stance::Col>, Vec<f32>)> = x
             .rows()
             .map(|r| (r.indices.to_vec(), r.values.to_vec()))
             .collect();
-        rows[2].1[0] = f64::NAN;
+        rows[2].1[0] = f32::NAN;
         let xn = SparseRows::from_rows(x.ncols(), rows).unwrap();
         let e = train(&l, &xn, &y, 3, &none, 0).unwrap_err();
         assert!(
@@ -754,13 +756,15 @@ fn speed_report() {
             .collect();
         idx.sort_unstable();
         idx.dedup();
-        let mut val: Vec<f64> = idx
+        let val: Vec<f64> = idx
             .iter()
             .map(|&j| (1.0 + (j as f64 + 1.0).ln()) * (0.5 + rng.next()))
             .collect();
         let norm = val.iter().map(|v| v * v).sum::<f64>().sqrt();
-        val.iter_mut().for_each(|v| *v /= norm);
-        rows.push((idx, val));
+        rows.push((
+            idx,
+            val.iter().map(|v| (v / norm) as f32).collect::<Vec<_>>(),
+        ));
         y.push(c);
     }
     let x = SparseRows::from_rows(f, rows).unwrap();

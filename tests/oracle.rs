@@ -47,7 +47,7 @@ fn dataset(n: usize, f: usize, k: usize, seed: u64) -> (SparseRows, Vec<usize>) 
             let rate = if j % k == c { 0.45 } else { 0.2 };
             if rng.next() < rate {
                 idx.push(j);
-                val.push((1.0 + (rng.next() * 3.0).floor()) * 0.5);
+                val.push(((1.0 + (rng.next() * 3.0).floor()) * 0.5) as f32);
             }
         }
         rows.push((idx, val));

@@ -307,7 +307,8 @@ fn fused_scorer_agrees_with_each_head_alone() {
     use stance::score::{RowScratch, ScoreOptions, Scorer};
     // The default model (f32 weights: fused table in f32) and a format-1 fixture (f64 weights).
     // The fused scorer projects rows without building them (see `Vectorizer::project_into`),
-    // so it adds in another order: equal to rounding, with the same labels.
+    // so it adds in another order: equal to rounding, with the same labels. It computes in
+    // f64 throughout, so it is held to the row built in f64 (a `SparseRows` keeps f32).
     let fixture = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/bundle/v1.stance"
@@ -326,10 +327,16 @@ fn fused_scorer_agrees_with_each_head_alone() {
             "",
         ] {
             let got = scorer.score_text(text, &mut scratch);
-            let x = bundle.vectorizer.transform(&[text]);
+            let (mut indices, mut values) = (Vec::new(), Vec::<f64>::new());
+            let mut features = stance::vectorize::FeatureScratch::default();
+            (bundle.vectorizer).transform_into(text, &mut features, &mut indices, &mut values);
+            let row = stance::SparseRow {
+                indices: &indices,
+                values: &values,
+            };
             for (hi, head) in bundle.heads.iter().enumerate() {
                 let mut want = vec![0.0; head.model.n_classes];
-                head.model.proba_into(x.row(0), &mut want);
+                head.model.proba_into(row, &mut want);
                 let got_p = &got.proba[scorer.head_range(hi)];
                 for (g, w) in got_p.iter().zip(&want) {
                     assert!(
@@ -340,7 +347,7 @@ fn fused_scorer_agrees_with_each_head_alone() {
                 }
                 assert_eq!(
                     got.labels[hi],
-                    Some(head.model.predict_row(x.row(0), &mut want)),
+                    Some(head.model.predict_row(row, &mut want)),
                     "{} on {text:?}",
                     head.name
                 );

@@ -61,23 +61,30 @@ fn tfidf_equals_scikit_learn() {
             .collect();
         assert_eq!(ours, exp.vocabulary, "{name}: vocabulary and its order");
         let x = v.transform(&fx.docs);
-        let mut max_diff = 0.0f64;
+        // the stored rows (f32 values) and a row built in f64, as the scorer builds it
+        let (mut scratch, mut indices, mut values) = Default::default();
+        let (mut max_diff, mut max_diff_f64) = (0.0f64, 0.0f64);
         for (i, want) in exp.rows.iter().enumerate() {
             let mut want = want.clone();
             want.sort_by_key(|p| p.0);
             let got: Vec<(usize, f64)> = x.row(i).iter().collect();
-            assert_eq!(
-                got.iter().map(|p| p.0).collect::<Vec<_>>(),
-                want.iter().map(|p| p.0).collect::<Vec<_>>(),
-                "{name}: row {i} columns"
-            );
-            for (g, w) in got.iter().zip(&want) {
+            v.transform_into::<f64>(&fx.docs[i], &mut scratch, &mut indices, &mut values);
+            let cols = |r: &[(usize, f64)]| r.iter().map(|p| p.0).collect::<Vec<_>>();
+            assert_eq!(cols(&got), cols(&want), "{name}: row {i} columns");
+            let wide: Vec<usize> = indices.iter().map(|&j| j as usize).collect();
+            assert_eq!(wide, cols(&want), "{name}: row {i} columns (f64)");
+            for ((g, w), g64) in got.iter().zip(&want).zip(&values) {
                 max_diff = max_diff.max((g.1 - w.1).abs());
+                max_diff_f64 = max_diff_f64.max((g64 - w.1).abs());
             }
         }
         assert!(
             max_diff < 1e-6,
             "{name}: max |ours - sklearn| = {max_diff:e}"
+        );
+        assert!(
+            max_diff_f64 < 1e-12,
+            "{name}: max |ours (f64) - sklearn| = {max_diff_f64:e}"
         );
     }
 }
@@ -87,9 +94,15 @@ fn transform_one_equals_batch_row() {
     let fx = fixture();
     let (v, _) = Vectorizer::fit(VectorizerConfig::default(), &fx.docs).unwrap();
     let x = v.transform(&fx.docs);
+    let (mut scratch, mut indices, mut values) = Default::default();
     for (i, d) in fx.docs.iter().enumerate() {
         let one = v.transform_one(d);
         assert_eq!(one.row(0), x.row(i), "doc {i}");
+        // a stored value is the f64 value rounded once
+        v.transform_into::<f64>(d, &mut scratch, &mut indices, &mut values);
+        assert_eq!(x.row(i).indices, &indices[..], "doc {i}");
+        let rounded: Vec<f32> = values.iter().map(|&v| v as f32).collect();
+        assert_eq!(x.row(i).values, &rounded[..], "doc {i}");
     }
 }
 
@@ -138,8 +151,9 @@ fn hashing_mode_is_bounded_and_consistent() {
     assert!(x.nnz() > 0);
     for (i, d) in fx.docs.iter().enumerate().take(20) {
         assert_eq!(v.transform_one(d).row(0), x.row(i));
-        let n: f64 = x.row(i).values.iter().map(|a| a * a).sum();
-        assert!((n - 2.0).abs() < 1e-9, "two l2-normalized blocks");
+        let n: f64 = x.row(i).iter().map(|(_, a)| a * a).sum();
+        // (values are stored as f32: each within 6e-8 of its f64, relatively)
+        assert!((n - 2.0).abs() < 1e-6, "two l2-normalized blocks: {n}");
     }
 }
 

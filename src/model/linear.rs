@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::error::ModelError;
+use crate::vectorize::sparse::Scalar;
 use crate::{SparseRow, SparseRows};
 
 /// Intercept given to a class absent from the training rows.
@@ -162,12 +163,12 @@ impl LinearModel {
     ///
     /// Features at or beyond `n_features` are ignored (a row from a larger vocabulary cannot
     /// panic the scorer; the vectorizer is responsible for matching vocabularies).
-    pub fn scores_into(&self, row: SparseRow<'_>, out: &mut [f64]) {
+    pub fn scores_into<V: Scalar>(&self, row: SparseRow<'_, V>, out: &mut [f64]) {
         let k = self.n_classes;
         let out = &mut out[..k];
         out.copy_from_slice(&self.intercept);
         for (&j, &v) in row.indices.iter().zip(row.values) {
-            let j = j as usize;
+            let (j, v) = (j as usize, v.into());
             if j < self.n_features {
                 let w = &self.weights[j * k..(j + 1) * k];
                 for (o, &wc) in out.iter_mut().zip(w) {
@@ -202,7 +203,7 @@ impl LinearModel {
     }
 
     /// Probabilities of one row into `out` (length `n_classes`), without allocating.
-    pub fn proba_into(&self, row: SparseRow<'_>, out: &mut [f64]) {
+    pub fn proba_into<V: Scalar>(&self, row: SparseRow<'_, V>, out: &mut [f64]) {
         self.scores_into(row, out);
         self.link_inplace(out);
     }
@@ -212,7 +213,7 @@ impl LinearModel {
     /// The class of highest *score* (margin), not of highest probability: the Platt links of
     /// one-vs-rest models are fitted on unweighted training margins, so their argmax would
     /// undo class weights. `stance score`, `eval` and `explain` all label this way.
-    pub fn predict_row(&self, row: SparseRow<'_>, scratch: &mut [f64]) -> usize {
+    pub fn predict_row<V: Scalar>(&self, row: SparseRow<'_, V>, scratch: &mut [f64]) -> usize {
         self.scores_into(row, scratch);
         argmax(&scratch[..self.n_classes])
     }

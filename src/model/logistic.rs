@@ -566,7 +566,7 @@ mod tests {
         assert_eq!(used, vec![4, 6, 1]);
         // the same rows on the used columns alone, numbered in that order (4, 6, 1 -> 0, 1, 2)
         let narrow_rows = rows.into_iter().map(|(idx, val)| {
-            let mut pairs: Vec<(crate::Col, f64)> = idx
+            let mut pairs: Vec<(crate::Col, f32)> = idx
                 .iter()
                 .map(|&j| used.iter().position(|&u| u == j as usize).unwrap() as crate::Col)
                 .zip(val)
@@ -623,7 +623,7 @@ mod tests {
                 .collect();
             idx.sort_unstable();
             idx.dedup();
-            let val = idx.iter().map(|_| next()).collect();
+            let val = idx.iter().map(|_| next() as f32).collect();
             rows.push((idx, val));
             y.push(c);
         }
@@ -648,7 +648,7 @@ mod tests {
             for r in x.rows() {
                 let mut z = [0.0; 3];
                 for (&j, &v) in r.indices.iter().zip(r.values) {
-                    let j = j as usize;
+                    let (j, v) = (j as usize, f64::from(v));
                     let wj = &theta[j * 3..j * 3 + 3];
                     for c in 0..3 {
                         z[c] += v * wj[c];

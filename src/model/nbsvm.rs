@@ -23,6 +23,7 @@ use super::svm::{dual_cd, ovr};
 use super::weights::{
     check_alpha, check_c, check_data, check_solver, require_two_classes, ClassWeight,
 };
+use crate::vectorize::sparse::Value;
 use crate::SparseRows;
 
 /// The learner trained on the NB-scaled features.
@@ -101,7 +102,7 @@ fn scale_columns(x: &SparseRows, r: &[f64]) -> SparseRows {
     let data = indices
         .iter()
         .zip(m.data())
-        .map(|(&j, &v)| v * r[j as usize])
+        .map(|(&j, &v)| (f64::from(v) * r[j as usize]) as Value)
         .collect();
     SparseRows::from_parts(x.ncols(), indptr, indices, data).expect("same pattern as a valid CSR")
 }

@@ -187,7 +187,7 @@ pub(crate) fn dual_cd(
     let qd: Vec<f64> = x
         .rows()
         .zip(&diag)
-        .map(|(r, &d)| r.values.iter().map(|v| v * v).sum::<f64>() + 1.0 + d)
+        .map(|(r, &d)| r.values.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() + 1.0 + d)
         .collect();
     let mut index: Vec<usize> = (0..l).collect();
     let mut active = l;
@@ -223,7 +223,7 @@ pub(crate) fn dual_cd(
                 alpha[i] = (old - g / qd[i]).max(0.0);
                 let d = (alpha[i] - old) * yi;
                 for (&j, &v) in r.indices.iter().zip(r.values) {
-                    w[j as usize] += d * v;
+                    w[j as usize] += d * f64::from(v);
                 }
                 b += d;
             }

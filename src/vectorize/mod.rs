@@ -29,7 +29,7 @@ use crate::tokenize::hash::{hash_bytes, hash_chain, tail_word, BuildPassThrough}
 use crate::tokenize::{
     Analyzer, Block, CharScratch, CharSource, RawToken, Scratch, TokenizeError, TokenizerConfig,
 };
-use sparse::{Col, SparseRows};
+use sparse::{Col, Scalar, SparseRows, Value};
 
 /// Errors fitting or configuring a vectorizer.
 #[derive(Debug, thiserror::Error)]
@@ -273,6 +273,8 @@ pub struct FeatureScratch {
     occ: Vec<u64>,
     tmp: Vec<u64>,
     hist: Vec<u32>,
+    /// A block's values before normalization, in `f64` whatever the row is written in.
+    block: Vec<f64>,
     /// State of [`Vectorizer::project_into`].
     proj: project::ProjScratch,
 }
@@ -1072,12 +1074,14 @@ impl Vectorizer {
 
     /// Writes the TF-IDF row of `doc` into `indices`/`values` (cleared first); allocation-free
     /// once the buffers and caches have warmed up.
-    pub fn transform_into(
+    /// A row used at once (scoring) is best written in `f64`; [`Value`] is what a
+    /// [`SparseRows`] keeps.
+    pub fn transform_into<V: Scalar>(
         &self,
         doc: &str,
         s: &mut FeatureScratch,
         indices: &mut Vec<Col>,
-        values: &mut Vec<f64>,
+        values: &mut Vec<V>,
     ) {
         indices.clear();
         values.clear();
@@ -1085,12 +1089,12 @@ impl Vectorizer {
     }
 
     /// Appends the TF-IDF row of `doc` to `indices`/`values`.
-    fn append_row(
+    fn append_row<V: Scalar>(
         &self,
         doc: &str,
         s: &mut FeatureScratch,
         indices: &mut Vec<Col>,
-        values: &mut Vec<f64>,
+        values: &mut Vec<V>,
     ) {
         self.each_gathered([doc], s, None, |_, s| self.weigh(s, indices, values));
     }
@@ -1371,9 +1375,20 @@ impl Vectorizer {
     }
 
     /// Appends the TF-IDF entries of the column occurrences in `s.occ` (sorted and counted
-    /// here), block by block, each block normalized on its own.
-    fn weigh(&self, s: &mut FeatureScratch, indices: &mut Vec<Col>, values: &mut Vec<f64>) {
-        let FeatureScratch { occ, tmp, hist, .. } = s;
+    /// here), block by block, each block normalized on its own in `f64`, then written as `V`.
+    fn weigh<V: Scalar>(
+        &self,
+        s: &mut FeatureScratch,
+        indices: &mut Vec<Col>,
+        values: &mut Vec<V>,
+    ) {
+        let FeatureScratch {
+            occ,
+            tmp,
+            hist,
+            block,
+            ..
+        } = s;
         let col_bits = usize::BITS - self.n_features().saturating_sub(1).leading_zeros();
         sort_by_column(occ, tmp, hist, col_bits);
         // distinct columns to the front of `occ`, their counts into `tmp`, without branches
@@ -1401,31 +1416,32 @@ impl Vectorizer {
         values.reserve(n_distinct);
         let mut k = 0;
         for b in &self.blocks {
-            let start = values.len();
             let end_col = (b.offset + b.len) as u64;
             let end = k + cols[k..].partition_point(|&x| x >> 32 < end_col);
             indices.extend(cols[k..end].iter().map(|&x| (x >> 32) as Col));
-            values.extend(
+            block.clear();
+            block.extend(
                 cols[k..end]
                     .iter()
                     .zip(&counts[k..end])
                     .map(|(&x, &c)| self.tf(c) * self.idf_of(x)),
             );
             k = end;
-            if self.config.norm == Norm::L2 {
-                let norm = values[start..].iter().map(|v| v * v).sum::<f64>().sqrt();
-                if norm > 0.0 {
-                    for v in &mut values[start..] {
-                        *v /= norm;
-                    }
-                }
+            let norm = match self.config.norm {
+                Norm::L2 => block.iter().map(|v| v * v).sum::<f64>().sqrt(),
+                Norm::None => 0.0,
+            };
+            if norm > 0.0 {
+                values.extend(block.iter().map(|&v| V::of(v / norm)));
+            } else {
+                values.extend(block.iter().map(|&v| V::of(v)));
             }
         }
     }
 
     /// The TF-IDF row of one document, as a one-row matrix.
     pub fn transform_one(&self, doc: &str) -> SparseRows {
-        let (mut i, mut v) = (Vec::new(), Vec::new());
+        let (mut i, mut v) = (Vec::new(), Vec::<Value>::new());
         self.transform_into(doc, &mut FeatureScratch::default(), &mut i, &mut v);
         SparseRows::from_rows(self.n_features(), [(i, v)]).expect("rows are sorted and in range")
     }
@@ -1468,8 +1484,15 @@ impl Vectorizer {
             let part = parts.last_mut().expect("pushed above");
             SCRATCH.with(|s| {
                 let s = &mut s.borrow_mut();
+                let n = self.n_features();
                 self.each_gathered(docs.iter().map(AsRef::as_ref), s, None, |_, s| {
+                    let start = part.indices.len();
                     self.weigh(s, &mut part.indices, &mut part.values);
+                    // the contract of `SparseRows::from_checked_rows`, checked while in cache
+                    assert!(
+                        check_row(&part.indices[start..], n),
+                        "a TF-IDF row's columns are sorted, distinct and in range"
+                    );
                     part.ends.push(part.indices.len());
                 });
             });
@@ -1493,7 +1516,17 @@ impl Vectorizer {
 struct RowChunk {
     ends: Vec<usize>,
     indices: Vec<Col>,
-    values: Vec<f64>,
+    values: Vec<Value>,
+}
+
+/// Whether `row`'s columns strictly increase and stay below `n`. (Without early exits, so
+/// that the comparisons vectorize: a row is hundreds of columns, and every row is checked.)
+fn check_row(row: &[Col], n: usize) -> bool {
+    let increasing = row
+        .iter()
+        .zip(row.iter().skip(1))
+        .fold(true, |ok, (a, b)| ok & (a < b));
+    increasing && row.last().is_none_or(|&j| (j as usize) < n)
 }
 
 impl RowChunk {
@@ -1525,8 +1558,7 @@ impl RowChunk {
         // growth by doubling may have left up to half unused; with glibc, shrinking is in place
         indices.shrink_to_fit();
         values.shrink_to_fit();
-        SparseRows::from_parts(n_features, indptr, indices, values)
-            .expect("rows are sorted and in range")
+        SparseRows::from_checked_rows(n_features, indptr, indices, values)
     }
 }
 
@@ -1761,7 +1793,7 @@ mod tests {
     #[test]
     fn chunks_assemble_in_order() {
         let chunk = |ends: Vec<usize>, indices: Vec<Col>| RowChunk {
-            values: indices.iter().map(|&j| f64::from(j)).collect(),
+            values: indices.iter().map(|&j| j as Value).collect(),
             ends,
             indices,
         };
@@ -1812,7 +1844,7 @@ mod tests {
         docs.extend(tricky());
         for cfg in configs() {
             let (v, _) = Vectorizer::fit(cfg, &docs).unwrap();
-            let (mut i, mut x) = (Vec::new(), Vec::new());
+            let (mut i, mut x) = (Vec::new(), Vec::<f64>::new());
             let mut warm = FeatureScratch::default();
             let mut cleared = FeatureScratch::default();
             let want: Vec<_> = docs

@@ -16,6 +16,7 @@
 //! still a function of the document alone (no cache state or thread count changes them).
 
 use super::prefetch::prefetch;
+use super::sparse::Scalar;
 use super::{BlockVocab, FeatureScratch, Norm, Vectorizer};
 use crate::tokenize::Block;
 use crate::{Col, SparseRow};
@@ -89,7 +90,7 @@ impl Projection {
     }
 
     /// `acc[c] += v_j * w[j * width + c]` over the row's columns, in column order.
-    pub fn accumulate(&self, row: SparseRow<'_>, acc: &mut [f64]) {
+    pub fn accumulate<V: Scalar>(&self, row: SparseRow<'_, V>, acc: &mut [f64]) {
         match &self.w {
             Weights::F32(w) => accumulate(w, self.width, row, acc),
             Weights::F64(w) => accumulate(w, self.width, row, acc),
@@ -216,7 +217,12 @@ fn add_scaled<W: Copy + Into<f64>>(w: &[W], scale: f64, acc: &mut [f64]) {
 /// Dispatches to a copy with the width fixed, for the usual widths (all heads' classes
 /// together: 9 for three 3-class heads), whose sums run in registers (see
 /// [`accumulate_fixed`]).
-fn accumulate<W: Copy + Into<f64>>(w: &[W], width: usize, row: SparseRow<'_>, acc: &mut [f64]) {
+fn accumulate<W: Copy + Into<f64>, V: Scalar>(
+    w: &[W],
+    width: usize,
+    row: SparseRow<'_, V>,
+    acc: &mut [f64],
+) {
     // Prefetch each column's weights (their first and last line) in one loop, so that the
     // cache misses overlap, then accumulate from cache.
     for &j in row.indices {
@@ -225,17 +231,17 @@ fn accumulate<W: Copy + Into<f64>>(w: &[W], width: usize, row: SparseRow<'_>, ac
         prefetch(w, j * width + width - 1);
     }
     match width {
-        2 => accumulate_fixed::<W, 2>(w, row, acc),
-        3 => accumulate_fixed::<W, 3>(w, row, acc),
-        4 => accumulate_fixed::<W, 4>(w, row, acc),
-        5 => accumulate_fixed::<W, 5>(w, row, acc),
-        6 => accumulate_fixed::<W, 6>(w, row, acc),
-        8 => accumulate_fixed::<W, 8>(w, row, acc),
-        9 => accumulate_fixed::<W, 9>(w, row, acc),
+        2 => accumulate_fixed::<W, V, 2>(w, row, acc),
+        3 => accumulate_fixed::<W, V, 3>(w, row, acc),
+        4 => accumulate_fixed::<W, V, 4>(w, row, acc),
+        5 => accumulate_fixed::<W, V, 5>(w, row, acc),
+        6 => accumulate_fixed::<W, V, 6>(w, row, acc),
+        8 => accumulate_fixed::<W, V, 8>(w, row, acc),
+        9 => accumulate_fixed::<W, V, 9>(w, row, acc),
         _ => {
             for (&j, &v) in row.indices.iter().zip(row.values) {
                 let j = j as usize;
-                add_scaled(&w[j * width..(j + 1) * width], v, acc);
+                add_scaled(&w[j * width..(j + 1) * width], v.into(), acc);
             }
         }
     }
@@ -245,9 +251,9 @@ fn accumulate<W: Copy + Into<f64>>(w: &[W], width: usize, row: SparseRow<'_>, ac
 /// column waited on the stores of the previous one (a chain through memory). The same
 /// additions in the same order, so the same result.
 #[inline(always)]
-fn accumulate_fixed<W: Copy + Into<f64>, const K: usize>(
+fn accumulate_fixed<W: Copy + Into<f64>, V: Scalar, const K: usize>(
     w: &[W],
-    row: SparseRow<'_>,
+    row: SparseRow<'_, V>,
     acc: &mut [f64],
 ) {
     let mut sum: [f64; K] = std::array::from_fn(|c| acc[c]);
@@ -255,7 +261,7 @@ fn accumulate_fixed<W: Copy + Into<f64>, const K: usize>(
         let j = j as usize;
         let wj = &w[j * K..(j + 1) * K];
         for c in 0..K {
-            sum[c] += v * wj[c].into();
+            sum[c] += v.into() * wj[c].into();
         }
     }
     acc[..K].copy_from_slice(&sum);
@@ -676,7 +682,7 @@ mod tests {
                 if huge {
                     s.proj.huge_at = 1;
                 }
-                let (mut i, mut x) = (Vec::new(), Vec::new());
+                let (mut i, mut x) = (Vec::new(), Vec::<f64>::new());
                 for (k, d) in docs.iter().enumerate() {
                     v.transform_into(d, &mut s, &mut i, &mut x);
                     let mut want = vec![0.5; width];
@@ -730,7 +736,7 @@ mod tests {
                 assert_eq!(project(d, &mut fresh, &p), want[k], "fresh doc {k}");
                 // a scratch whose cache holds another projection's sums, or none
                 project(&docs[(k + 1) % docs.len()], &mut warm, &other);
-                let (mut i, mut x) = (Vec::new(), Vec::new());
+                let (mut i, mut x) = (Vec::new(), Vec::<f64>::new());
                 v.transform_into(&docs[k / 2], &mut fresh, &mut i, &mut x);
                 assert_eq!(project(d, &mut fresh, &p), want[k], "after a transform {k}");
             }
