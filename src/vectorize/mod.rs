@@ -1074,8 +1074,9 @@ impl Vectorizer {
 
     /// Writes the TF-IDF row of `doc` into `indices`/`values` (cleared first); allocation-free
     /// once the buffers and caches have warmed up.
-    /// A row used at once (scoring) is best written in `f64`; [`Value`] is what a
-    /// [`SparseRows`] keeps.
+    ///
+    /// A row used at once (scoring) is best written in `f64`: rounding it to [`Value`], as a
+    /// [`SparseRows`] keeps it, saves nothing there.
     pub fn transform_into<V: Scalar>(
         &self,
         doc: &str,
