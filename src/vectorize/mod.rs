@@ -1810,6 +1810,29 @@ mod tests {
     }
 
     #[test]
+    fn the_row_check_refuses_what_from_checked_rows_must_not_get() {
+        assert!(check_row(&[], 0));
+        assert!(check_row(&[0, 3, 7], 8));
+        assert!(!check_row(&[0, 3, 8], 8), "a column out of range");
+        assert!(!check_row(&[0, 3, 3], 8), "a repeated column");
+        assert!(!check_row(&[3, 0, 7], 8), "columns out of order");
+        let long: Vec<Col> = (0..1000).collect();
+        assert!(check_row(&long, 1000));
+        let mut swapped = long.clone();
+        swapped.swap(500, 501);
+        assert!(
+            !check_row(&swapped, 1000),
+            "one swap deep inside a long row"
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "indptr never decreases")]
+    fn from_checked_rows_refuses_a_decreasing_indptr() {
+        let _ = SparseRows::from_checked_rows(4, vec![0, 2, 1, 2], vec![0, 1], vec![1.0, 1.0]);
+    }
+
+    #[test]
     fn batch_rows_equal_single_rows_whatever_the_split() {
         let mut docs = fixture_docs();
         docs.extend(tricky());
