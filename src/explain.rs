@@ -23,6 +23,7 @@ use crate::bundle::{Bundle, Head};
 use crate::model::LinearModel;
 use crate::tokenize::hash::hash_bytes;
 use crate::tokenize::{Block, Scratch};
+use crate::vectorize::sparse::Scalar;
 use crate::vectorize::{FeatureSpace, Vectorizer};
 use crate::SparseRow;
 
@@ -95,12 +96,18 @@ pub fn explain(
             known.join(", ")
         )
     })?;
-    let x = bundle.vectorizer.transform_one(text);
-    Ok(explain_row(&bundle.vectorizer, h, x.row(0), top_n))
+    let x = bundle.vectorizer.transform_row(text);
+    Ok(explain_row(&bundle.vectorizer, h, x.view(), top_n))
 }
 
-/// As [`explain`], for an already vectorized row.
-pub fn explain_row(v: &Vectorizer, head: &Head, row: SparseRow<'_>, top_n: usize) -> Explanation {
+/// As [`explain`], for an already vectorized row (in `f64`, as the scorer's, to report its
+/// numbers: see [`Vectorizer::transform_row`]).
+pub fn explain_row<V: Scalar>(
+    v: &Vectorizer,
+    head: &Head,
+    row: SparseRow<'_, V>,
+    top_n: usize,
+) -> Explanation {
     let m = &head.model;
     let k = m.n_classes;
     let mut scores = vec![0.0; k];
@@ -225,12 +232,12 @@ pub struct Span {
 pub fn highlight(v: &Vectorizer, head: &Head, class: usize, text: &str) -> Vec<Span> {
     let m = &head.model;
     let k = m.n_classes;
-    let row = v.transform_one(text);
-    let row = row.row(0);
+    let row = v.transform_row(text);
+    let row = row.view();
     let contrib = |j: usize| -> f64 {
         let found = crate::Col::try_from(j).map(|c| row.indices.binary_search(&c));
         match found {
-            Ok(Ok(p)) if j < m.n_features => f64::from(row.values[p]) * m.weights[j * k + class],
+            Ok(Ok(p)) if j < m.n_features => row.values[p] * m.weights[j * k + class],
             _ => 0.0,
         }
     };

@@ -29,4 +29,4 @@ pub mod train;
 pub mod vectorize;
 
 pub use error::Error;
-pub use vectorize::sparse::{Col, SparseRow, SparseRows};
+pub use vectorize::sparse::{Col, OwnedRow, SparseRow, SparseRows};

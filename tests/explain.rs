@@ -152,9 +152,10 @@ fn contributions_plus_intercept_reproduce_scores() {
             for (i, t) in texts.iter().enumerate() {
                 let full = explain(&b, "negotiation", t, 0).unwrap();
                 let short = explain(&b, "negotiation", t, 3).unwrap();
-                let row = b.vectorizer.transform_one(t);
+                // explain reports the scorer's numbers: the row built in f64
+                let row = b.vectorizer.transform_row(t);
                 let mut s = vec![0.0; 3];
-                head.model.scores_into(row.row(0), &mut s);
+                head.model.scores_into(row.view(), &mut s);
                 for c in 0..3 {
                     for e in [&full, &short] {
                         let cl = &e.classes[c];
@@ -175,8 +176,9 @@ fn contributions_plus_intercept_reproduce_scores() {
                     assert_eq!(full.classes[c].rest, 0.0);
                     assert!(short.classes[c].contributions.len() <= 6);
                     if i < 60 {
-                        assert_eq!(s[c], scores[[i, c]]);
-                        assert!((full.probabilities[c].1 - proba[[i, c]]).abs() < 1e-12);
+                        // the batch matrix keeps values as f32 (each within 6e-8 relatively)
+                        assert!((s[c] - scores[[i, c]]).abs() < 1e-5, "{learner:?} text {i}");
+                        assert!((full.probabilities[c].1 - proba[[i, c]]).abs() < 1e-6);
                     }
                 }
                 if i < 60 {

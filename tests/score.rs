@@ -327,13 +327,8 @@ fn fused_scorer_agrees_with_each_head_alone() {
             "",
         ] {
             let got = scorer.score_text(text, &mut scratch);
-            let (mut indices, mut values) = (Vec::new(), Vec::<f64>::new());
-            let mut features = stance::vectorize::FeatureScratch::default();
-            (bundle.vectorizer).transform_into(text, &mut features, &mut indices, &mut values);
-            let row = stance::SparseRow {
-                indices: &indices,
-                values: &values,
-            };
+            let built = bundle.vectorizer.transform_row(text);
+            let row = built.view();
             for (hi, head) in bundle.heads.iter().enumerate() {
                 let mut want = vec![0.0; head.model.n_classes];
                 head.model.proba_into(row, &mut want);

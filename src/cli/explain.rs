@@ -85,10 +85,10 @@ pub fn run(a: ExplainArgs) -> Result<Outcome, Error> {
     let io = |e: std::io::Error| Error::io("<stdout>", e);
     let top = if a.json { 0 } else { a.top };
     for (id, text) in &rows {
-        let x = bundle.vectorizer.transform_one(text);
+        let x = bundle.vectorizer.transform_row(text);
         let ex: Vec<Explanation> = heads
             .iter()
-            .map(|h| explain_row(&bundle.vectorizer, h, x.row(0), top))
+            .map(|h| explain_row(&bundle.vectorizer, h, x.view(), top))
             .collect();
         if a.json {
             let v = serde_json::json!({ "id": id, "text": text, "explanations": ex });

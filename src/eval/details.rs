@@ -287,8 +287,8 @@ impl HeadCollector {
             let text = texts.get(k.row).cloned().unwrap_or_default();
             let (top_features, spans) = match model {
                 Some((v, h)) => {
-                    let x = v.transform_one(&text);
-                    let e = explain::explain_row(v, h, x.row(0), 10);
+                    let x = v.transform_row(&text);
+                    let e = explain::explain_row(v, h, x.view(), 10);
                     let cls = &e.classes[k.pred.min(e.classes.len() - 1)];
                     let top = cls
                         .contributions

@@ -29,7 +29,7 @@ use crate::tokenize::hash::{hash_bytes, hash_chain, tail_word, BuildPassThrough}
 use crate::tokenize::{
     Analyzer, Block, CharScratch, CharSource, RawToken, Scratch, TokenizeError, TokenizerConfig,
 };
-use sparse::{Col, Scalar, SparseRows, Value};
+use sparse::{Col, OwnedRow, Scalar, SparseRows, Value};
 
 /// Errors fitting or configuring a vectorizer.
 #[derive(Debug, thiserror::Error)]
@@ -1445,6 +1445,19 @@ impl Vectorizer {
         let (mut i, mut v) = (Vec::new(), Vec::<Value>::new());
         self.transform_into(doc, &mut FeatureScratch::default(), &mut i, &mut v);
         SparseRows::from_rows(self.n_features(), [(i, v)]).expect("rows are sorted and in range")
+    }
+
+    /// The TF-IDF row of one document in `f64`, as `stance score` computes it (a
+    /// [`SparseRows`] keeps values rounded to [`Value`]).
+    pub fn transform_row(&self, doc: &str) -> OwnedRow {
+        let mut row = OwnedRow::default();
+        self.transform_into(
+            doc,
+            &mut FeatureScratch::default(),
+            &mut row.indices,
+            &mut row.values,
+        );
+        row
     }
 
     /// TF-IDF rows of many documents, in parallel, in input order.

@@ -29,7 +29,7 @@ pub type CsrMatrix = CsMatI<Value, Col, usize>;
 /// A number a row's values can be written in: [`Value`] where rows are kept (a [`SparseRows`]),
 /// `f64` where a row is used at once and dropped (scoring one document, a projection's
 /// corrections), so that the scorer's arithmetic is not rounded for a saving it does not need.
-pub trait Scalar: Copy + Into<f64> + PartialEq + std::fmt::Debug + Send + Sync + 'static {
+pub trait Scalar: Copy + Into<f64> {
     /// `x`, rounded to the nearest value of this type.
     fn of(x: f64) -> Self;
 }
@@ -75,6 +75,23 @@ impl<'a, V: Scalar> SparseRow<'a, V> {
             .iter()
             .map(|&j| j as usize)
             .zip(self.values.iter().map(|&v| v.into()))
+    }
+}
+
+/// A row built on its own in `f64`, as the scorer builds it, owning its buffers: what a tool that
+/// explains one document's scores needs, so that it reports the scorer's numbers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OwnedRow {
+    pub indices: Vec<Col>,
+    pub values: Vec<f64>,
+}
+
+impl OwnedRow {
+    pub fn view(&self) -> SparseRow<'_, f64> {
+        SparseRow {
+            indices: &self.indices,
+            values: &self.values,
+        }
     }
 }
 
